@@ -1,0 +1,275 @@
+"""Fixed-point arithmetic on integer mantissas.
+
+A fixed-point array is a numpy integer array ``mant`` plus a number of fractional bits
+``frac``: element ``k`` is worth ``mant[k] * 2**-frac`` exactly. All arithmetic here is
+exact integer arithmetic; the only lossy step is :func:`quantize`, which applies one of
+the rounding and overflow modes of HLS fixed-point types.
+
+Mantissas live in ``int64`` arrays while every intermediate fits in 62 bits; wider
+values switch to ``object`` arrays of Python integers (exact, slower). Callers pick the
+array kind with :func:`mant_dtype` from the widths they know statically.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hlsflow.ir.types import FixedType, Overflow, Rounding
+
+#: Widest mantissa (in bits, sign included) kept in an int64 array. Two bits of headroom
+#: let additions and the rounding step run without wrapping.
+INT64_SAFE_BITS = 62
+
+MantArray = np.ndarray
+
+
+def mant_dtype(width: int) -> Any:
+    """The numpy dtype that holds mantissas of ``width`` bits exactly."""
+    return np.int64 if width <= INT64_SAFE_BITS else object
+
+
+def as_mant(values: Any, width: int) -> MantArray:
+    """Convert integer-valued data to a mantissa array able to hold ``width`` bits."""
+    arr = np.asarray(values)
+    if mant_dtype(width) is object:
+        return np.array(arr.tolist() if arr.dtype != object else arr, dtype=object).reshape(arr.shape)
+    if arr.dtype == object:
+        return arr.astype(np.int64)
+    return arr.astype(np.int64, copy=False)
+
+
+def _is_object(a: MantArray) -> bool:
+    return a.dtype == object
+
+
+def shift_left(mant: MantArray, n: int) -> MantArray:
+    """Exact multiplication by ``2**n`` (``n >= 0``)."""
+    if n == 0:
+        return mant
+    if _is_object(mant):
+        return mant * (1 << n)
+    return mant << np.int64(n)
+
+
+def _floor_div_pow2(mant: MantArray, n: int) -> tuple[MantArray, MantArray]:
+    """Return ``(q, r)`` with ``mant == q * 2**n + r`` and ``0 <= r < 2**n`` (n >= 1)."""
+    if _is_object(mant):
+        q = mant // (1 << n)
+        return q, mant - q * (1 << n)
+    q = mant >> np.int64(n)
+    return q, mant - (q << np.int64(n))
+
+
+def round_shift(mant: MantArray, n: int, rounding: Rounding) -> MantArray:
+    """Divide by ``2**n`` (``n >= 1``) and round to an integer with ``rounding``."""
+    q, r = _floor_div_pow2(mant, n)
+    half = 1 << (n - 1)
+    if rounding is Rounding.TRN:
+        return q
+    if rounding is Rounding.TRN_ZERO:
+        up = (r != 0) & (mant < 0)
+    elif rounding is Rounding.RND:
+        up = r >= half
+    elif rounding is Rounding.RND_MIN_INF:
+        up = r > half
+    elif rounding is Rounding.RND_ZERO:
+        up = (r > half) | ((r == half) & (mant < 0))
+    elif rounding is Rounding.RND_INF:
+        up = (r > half) | ((r == half) & (mant > 0))
+    elif rounding is Rounding.RND_CONV:
+        up = (r > half) | ((r == half) & ((q % 2) != 0))
+    else:  # pragma: no cover - the enum is closed
+        raise ValueError(f"unknown rounding mode {rounding}")
+    if _is_object(q):
+        return q + np.asarray(up, dtype=bool).astype(int).astype(object)
+    return q + up.astype(np.int64)
+
+
+def overflow_fix(mant: MantArray, t: FixedType) -> MantArray:
+    """Map integer mantissas into ``t``'s mantissa range with ``t.overflow``."""
+    lo, hi = t.min_mant, t.max_mant
+    ov = t.overflow
+    if ov is Overflow.WRAP:
+        modulus = 1 << t.width
+        if _is_object(mant):
+            wrapped = mant % modulus
+        else:
+            wrapped = mant & np.int64(modulus - 1) if t.width < 63 else mant
+        if t.signed:
+            wrapped = np.where(wrapped > hi, wrapped - modulus, wrapped)
+        return wrapped if not isinstance(wrapped, np.ndarray) or wrapped.dtype == mant.dtype else wrapped.astype(mant.dtype)
+    if ov is Overflow.SAT:
+        return np.clip(mant, lo, hi) if not _is_object(mant) else np.where(mant < lo, lo, np.where(mant > hi, hi, mant))
+    if ov is Overflow.SAT_SYM:
+        lo_sym = -hi if t.signed else lo
+        return np.where(mant < lo_sym, lo_sym, np.where(mant > hi, hi, mant)).astype(mant.dtype)
+    if ov is Overflow.SAT_ZERO:
+        return np.where((mant < lo) | (mant > hi), 0, mant).astype(mant.dtype)
+    raise ValueError(f"unknown overflow mode {ov}")  # pragma: no cover
+
+
+def quantize(mant: MantArray, frac: int, t: FixedType) -> MantArray:
+    """Assign exact values ``mant * 2**-frac`` to type ``t``; return ``t``'s mantissas.
+
+    Rounding is applied first (when ``t`` has fewer fractional bits), then overflow, in
+    the order HLS fixed-point assignment applies them.
+    """
+    shift = frac - t.frac
+    if shift > 0:
+        out = round_shift(mant, shift, t.rounding)
+    else:
+        out = shift_left(mant, -shift)
+    out = overflow_fix(out, t)
+    if not _is_object(out) or t.width > INT64_SAFE_BITS:
+        return out
+    return out.astype(np.int64)
+
+
+def count_overflow(mant: MantArray, frac: int, t: FixedType) -> int:
+    """How many elements fall outside ``t``'s range after rounding (before the overflow
+    mode acts): the number of values that wrap or saturate."""
+    shift = frac - t.frac
+    rounded = round_shift(mant, shift, t.rounding) if shift > 0 else shift_left(mant, -shift)
+    return int(np.count_nonzero((rounded < t.min_mant) | (rounded > t.max_mant)))
+
+
+def align(mant: MantArray, frac: int, to_frac: int) -> MantArray:
+    """Re-express exact values with ``to_frac >= frac`` fractional bits (lossless)."""
+    if to_frac < frac:
+        raise ValueError("align() only adds fractional bits; use quantize() to drop them")
+    return shift_left(mant, to_frac - frac)
+
+
+def from_float(values: Any, t: FixedType) -> MantArray:
+    """Quantise real values (float64) to ``t`` with ``t``'s own rounding and overflow.
+
+    Floats are converted exactly: a float64 is a dyadic rational, so scaling it by a power
+    of two and splitting off the integer part loses nothing until the rounding step.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("cannot quantise NaN or infinite values to a fixed-point type")
+    # Represent each float exactly as an integer mantissa with enough fractional bits:
+    # frexp gives x = m * 2**e with 0.5 <= |m| < 1 and 53 significant bits in m.
+    m, e = np.frexp(x)
+    mant53 = np.round(np.ldexp(m, 53)).astype(np.int64)  # exact: m has 53 bits
+    exp = e.astype(np.int64) - 53  # x == mant53 * 2**exp
+    # Put every element on the common grid 2**-frac_in where frac_in = max(-exp).
+    nonzero = mant53 != 0
+    if not np.any(nonzero):
+        return quantize(np.zeros(x.shape, dtype=np.int64), 0, t)
+    frac_in = int(np.max(-exp[nonzero]))
+    shifts = frac_in + exp  # >= 0 for non-zero elements
+    span = int(np.max(shifts[nonzero])) + 54
+    if span <= INT64_SAFE_BITS:
+        grid = np.where(nonzero, mant53 << np.where(nonzero, shifts, 0), 0).astype(np.int64)
+    else:
+        grid = np.array(
+            [int(mm) << int(s) if mm else 0 for mm, s in zip(mant53.ravel().tolist(), shifts.ravel().tolist())],
+            dtype=object,
+        ).reshape(x.shape)
+    return quantize(grid, frac_in, t)
+
+
+def to_float(mant: MantArray, frac: int) -> np.ndarray:
+    """The real values of mantissas (exact whenever they fit a float64's 53 bits)."""
+    return np.ldexp(np.asarray(mant, dtype=np.float64), -frac)
+
+
+def bits_for(lo: int, hi: int) -> tuple[int, bool]:
+    """Smallest ``(width, signed)`` whose mantissa range contains ``[lo, hi]``."""
+    if lo > hi:
+        raise ValueError("empty range")
+    if lo >= 0:
+        return max(int(hi).bit_length(), 1), False
+    width = max(int(hi).bit_length(), int(-lo - 1).bit_length()) + 1
+    return width, True
+
+
+def type_for_range(lo: int, hi: int, frac: int, like: FixedType | None = None) -> FixedType:
+    """The narrowest FixedType with ``frac`` fractional bits holding mantissas ``[lo, hi]``.
+
+    Rounding/overflow modes are copied from ``like`` (default TRN/WRAP; with an exact type
+    they never act).
+    """
+    width, signed = bits_for(lo, hi)
+    t = FixedType(width, width - frac, signed)
+    return t if like is None else t.with_modes(like.rounding, like.overflow)
+
+
+def add_type(a: FixedType, b: FixedType) -> FixedType:
+    """Exact type of ``a + b``."""
+    f = max(a.frac, b.frac)
+    lo = (a.min_mant << (f - a.frac)) + (b.min_mant << (f - b.frac))
+    hi = (a.max_mant << (f - a.frac)) + (b.max_mant << (f - b.frac))
+    return type_for_range(lo, hi, f)
+
+
+def sub_type(a: FixedType, b: FixedType) -> FixedType:
+    """Exact type of ``a - b``."""
+    f = max(a.frac, b.frac)
+    lo = (a.min_mant << (f - a.frac)) - (b.max_mant << (f - b.frac))
+    hi = (a.max_mant << (f - a.frac)) - (b.min_mant << (f - b.frac))
+    return type_for_range(lo, hi, f)
+
+
+def mul_type(a: FixedType, b: FixedType) -> FixedType:
+    """Exact type of ``a * b``."""
+    corners = [x * y for x in (a.min_mant, a.max_mant) for y in (b.min_mant, b.max_mant)]
+    return type_for_range(min(corners), max(corners), a.frac + b.frac)
+
+
+def union_type(types: list[FixedType]) -> FixedType:
+    """Narrowest type holding every value of every type in ``types`` exactly."""
+    f = max(t.frac for t in types)
+    lo = min(t.min_mant << (f - t.frac) for t in types)
+    hi = max(t.max_mant << (f - t.frac) for t in types)
+    return type_for_range(lo, hi, f)
+
+
+def accum_type(
+    x: FixedType, weight_rows: np.ndarray, w_frac: int, bias: np.ndarray | None = None, b_frac: int = 0
+) -> FixedType:
+    """Exact accumulator type of ``sum_j w[i, j] * x_j + b[i]`` for every row ``i``.
+
+    ``weight_rows`` holds integer weight mantissas, one output per row. The bound covers
+    every partial sum in every order (positive and negative contributions are bounded
+    separately), so an accumulator of this type can never overflow.
+    """
+    w_any = np.asarray(weight_rows)
+    rows = w_any.shape[0] if w_any.ndim else 1
+    n_terms = w_any.size // max(rows, 1)
+    w_bits = max(int(np.max(np.abs(w_any.astype(object)))).bit_length() if w_any.size else 0, 1)
+    x_bits = max(abs(x.min_mant), abs(x.max_mant)).bit_length()
+    exact_int64 = w_bits + x_bits + max(n_terms, 1).bit_length() + 1 <= INT64_SAFE_BITS
+    w = w_any.reshape(rows, -1).astype(np.int64 if exact_int64 else object)
+    xmax, xmin = (np.int64(x.max_mant), np.int64(x.min_mant)) if exact_int64 else (x.max_mant, x.min_mant)
+    hi_terms = np.maximum(w * xmax, w * xmin)  # largest product per weight
+    lo_terms = np.minimum(w * xmax, w * xmin)
+    pos = [int(v) for v in np.where(hi_terms > 0, hi_terms, 0).sum(axis=1)]
+    neg = [int(v) for v in np.where(lo_terms < 0, lo_terms, 0).sum(axis=1)]
+    f = x.frac + w_frac
+    if bias is not None:
+        bf = max(f, b_frac)
+        bb = [int(v) << (bf - b_frac) for v in np.asarray(bias).reshape(-1).tolist()]
+        pos = [(p << (bf - f)) + max(b, 0) for p, b in zip(pos, bb)]
+        neg = [(q << (bf - f)) + min(b, 0) for q, b in zip(neg, bb)]
+        f = bf
+    return type_for_range(min(neg + [0]), max(pos + [0]), f)
+
+
+def matmul_exact(x: MantArray, w: MantArray, acc: FixedType) -> MantArray:
+    """Exact ``x @ w`` on mantissas, given that ``acc`` bounds every partial sum.
+
+    When the accumulator fits in 52 bits every partial sum is an integer below 2**53, so
+    a float64 BLAS product is exact in any summation order; that is much faster than
+    numpy's integer matmul. Wider accumulators use int64 or Python integers.
+    """
+    if acc.width <= 52:
+        r = np.matmul(x.astype(np.float64), w.astype(np.float64))
+        return r.astype(np.int64)
+    if acc.width <= INT64_SAFE_BITS:
+        return np.matmul(x.astype(np.int64), w.astype(np.int64))
+    return np.matmul(x.astype(object), w.astype(object))
