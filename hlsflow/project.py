@@ -1,0 +1,225 @@
+"""The public conversion API: ``convert`` and ``config_from_model`` return / take the
+objects users work with; :class:`Project` holds the converted graph and its config."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from hlsflow import emulate as _emu
+from hlsflow.config import Config, config_for_graph
+from hlsflow.ir.graph import Graph
+from hlsflow.ir.types import FixedType
+from hlsflow.loader import load_graph
+from hlsflow.passes.base import PassContext
+from hlsflow.passes.manager import PassManager, PassRecord
+
+LINEAR_OPS = ("dense", "pointwise_conv", "conv1d", "conv2d", "depthwise_conv2d")
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """One node's line in the report."""
+
+    name: str
+    op: str
+    output: str  # declared output type and shape
+    natural: str  # exact (accumulator) type
+    params: str  # "kernel: fixed<8,1>[64,32]; bias: ..."
+    weights: int  # kernel elements
+    nonzero: int  # kernel elements with a non-zero stored value
+    multipliers: int  # ceil(nonzero / reuse factor): multipliers the layer instantiates
+    macs: int  # non-zero multiply-accumulates per inference
+    bops: float  # bit operations (Baskin et al.), linear layers only
+    reuse_factor: int
+    strategy: str
+
+
+@dataclass(frozen=True)
+class Report:
+    model: str
+    layers: tuple[LayerReport, ...]
+    passes: tuple[PassRecord, ...]
+    log: tuple[str, ...]
+    convert_seconds: float
+
+    @property
+    def multipliers(self) -> int:
+        return sum(r.multipliers for r in self.layers)
+
+    @property
+    def weights(self) -> int:
+        return sum(r.weights for r in self.layers)
+
+    @property
+    def nonzero(self) -> int:
+        return sum(r.nonzero for r in self.layers)
+
+    @property
+    def sparsity(self) -> float:
+        return 1.0 - self.nonzero / self.weights if self.weights else 0.0
+
+    @property
+    def bops(self) -> float:
+        return sum(r.bops for r in self.layers)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "multipliers": self.multipliers,
+            "weights": self.weights,
+            "nonzero_weights": self.nonzero,
+            "sparsity": self.sparsity,
+            "bops": self.bops,
+            "convert_seconds": self.convert_seconds,
+            "layers": [r.__dict__ for r in self.layers],
+            "passes": [r.__dict__ for r in self.passes],
+            "log": list(self.log),
+        }
+
+
+def layer_bops(node: Any) -> float:
+    """BOPs of a linear node: ``m*n*(p*b_a*b_w + b_a + b_w + log2 n)`` per output
+    position (n = fan-in, m = outputs per position, p = kept fraction of weights and
+    biases, b_a / b_w = input / weight bit widths)."""
+    if node.op.name not in LINEAR_OPS:
+        return 0.0
+    k = node.params["kernel"]
+    a = node.inputs[0].type.elem
+    if not isinstance(k.type, FixedType) or not isinstance(a, FixedType):
+        return 0.0
+    if node.op.name == "depthwise_conv2d":
+        n = int(np.prod(k.shape[:2]))
+        m = int(np.prod(k.shape[2:]))
+    else:
+        n = int(np.prod(k.shape[:-1]))
+        m = int(k.shape[-1])
+    total = k.values.size + (node.params["bias"].values.size if "bias" in node.params else 0)
+    kept = k.nonzero + (node.params["bias"].nonzero if "bias" in node.params else 0)
+    p = kept / total if total else 0.0
+    positions = int(np.prod(node.output.type.shape[:-1])) if len(node.output.type.shape) > 1 else 1
+    b_a, b_w = a.width, k.type.width
+    return float(positions * m * n * (p * b_a * b_w + b_a + b_w + math.log2(max(n, 1))))
+
+
+@dataclass
+class Project:
+    """A converted model: its final graph, the config that produced it, and the log."""
+
+    graph: Graph
+    config: Config
+    passes: list[PassRecord] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    convert_seconds: float = 0.0
+    output_dir: Path | None = None
+
+    # -- numerics ----------------------------------------------------------------
+    def emulate(self, x: Any) -> np.ndarray | list[np.ndarray]:
+        """Bit-exact outputs (float64 arrays holding the fixed-point values)."""
+        return _emu.emulate(self.graph, x)
+
+    def trace(self, x: Any) -> _emu.Trace:
+        """Every layer's bit-exact output and overflow/saturation counts."""
+        return _emu.trace(self.graph, x)
+
+    def reference(self, x: Any) -> np.ndarray | list[np.ndarray]:
+        """Float64 evaluation with the source's unquantised parameters."""
+        return _emu.reference(self.graph, x)
+
+    # -- reporting ---------------------------------------------------------------
+    def report(self) -> Report:
+        rows = []
+        for n in self.graph.nodes:
+            r = self.config.for_node(n)
+            natural = n.op.infer_types(n)[0].elem if n.op.name != "input" else n.output.type.elem
+            k = n.params.get("kernel")
+            weights = k.values.size if k is not None else 0
+            nonzero = k.nonzero if k is not None else 0
+            positions = int(np.prod(n.output.type.shape[:-1])) if len(n.output.type.shape) > 1 else 1
+            params = "; ".join(f"{p}: {c.type}[{','.join(map(str, c.shape))}]" for p, c in n.params.items())
+            rows.append(
+                LayerReport(
+                    name=n.name,
+                    op=n.op.name,
+                    output=str(n.output.type),
+                    natural=str(natural),
+                    params=params,
+                    weights=weights,
+                    nonzero=nonzero,
+                    multipliers=math.ceil(nonzero / r.reuse_factor) if k is not None else 0,
+                    macs=nonzero * positions,
+                    bops=layer_bops(n),
+                    reuse_factor=r.reuse_factor,
+                    strategy=r.strategy,
+                )
+            )
+        return Report(self.graph.name, tuple(rows), tuple(self.passes), tuple(self.log), self.convert_seconds)
+
+    def __str__(self) -> str:
+        return str(self.graph)
+
+
+def _apply_overrides(cfg: Config, overrides: dict[str, Any]) -> Config:
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if not hasattr(cfg, key):
+            raise TypeError(f"convert() got an unknown option {key!r}")
+        setattr(cfg, key, value)
+    return cfg
+
+
+def convert(
+    model: Any,
+    config: Config | str | Path | None = None,
+    *,
+    backend: str | None = None,
+    io_type: str | None = None,
+    project_name: str | None = None,
+    output_dir: str | Path | None = None,
+    weights: str | Path | None = None,
+    pipeline: str = "default",
+    dump_ir: str | Path | None = None,
+    on_pass: Callable[[PassRecord], None] | None = None,
+) -> Project:
+    """Convert a model (object or path) into a :class:`Project`.
+
+    ``config`` is a :class:`Config`, a YAML path, or None for defaults; keyword options
+    override the config's top-level settings. ``dump_ir`` writes the IR after every pass.
+    """
+    t0 = time.perf_counter()
+    if config is None:
+        cfg = Config()
+    elif isinstance(config, Config):
+        cfg = config.copy()
+    else:
+        cfg = Config.from_yaml(config)
+    _apply_overrides(cfg, {"backend": backend, "io_type": io_type, "project_name": project_name})
+    graph = load_graph(model, weights)
+    cfg.validate()
+    ctx = PassContext(cfg)
+    records = PassManager(pipeline, dump_dir=dump_ir, on_pass=on_pass).run(graph, ctx)
+    cfg.validate(graph)
+    return Project(
+        graph,
+        cfg,
+        records,
+        ctx.log,
+        time.perf_counter() - t0,
+        Path(output_dir) if output_dir is not None else None,
+    )
+
+
+def config_from_model(
+    model: Any, granularity: str = "model", base: Config | None = None, weights: str | Path | None = None
+) -> Config:
+    """A config for ``model`` listing its layer types (``type``) or layers (``name``),
+    with the names ``convert`` will use, every precision set to ``auto``."""
+    graph = load_graph(model, weights)
+    PassManager("float").run(graph, PassContext(base or Config()))
+    return config_for_graph(graph, granularity, base)
