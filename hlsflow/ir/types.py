@@ -41,7 +41,7 @@ class Overflow(enum.Enum):
     WRAP = "WRAP"  # keep the low ``width`` bits (two's complement wrap-around)
     SAT = "SAT"  # clamp to the minimum / maximum
     SAT_ZERO = "SAT_ZERO"  # replace by zero
-    SAT_SYM = "SAT_SYM"  # clamp symmetrically: signed minimum is -max, not -max-1
+    SAT_SYM = "SAT_SYM"  # clamp symmetrically: signed minimum is -max, not -max-1 (1-bit signed: -1, as ap_fixed)
 
 
 @dataclass(frozen=True)

@@ -103,11 +103,30 @@ def overflow_fix(mant: MantArray, t: FixedType) -> MantArray:
     if ov is Overflow.SAT:
         return np.clip(mant, lo, hi) if not _is_object(mant) else np.where(mant < lo, lo, np.where(mant > hi, hi, mant))
     if ov is Overflow.SAT_SYM:
-        lo_sym = -hi if t.signed else lo
+        # ap_fixed sets an underflowing signed SAT_SYM value to ``min | 1``; for a 1-bit
+        # signed type that is -1 itself, so the symmetric range applies from 2 bits on.
+        lo_sym = -hi if t.signed and t.width > 1 else lo
         return np.where(mant < lo_sym, lo_sym, np.where(mant > hi, hi, mant)).astype(mant.dtype)
     if ov is Overflow.SAT_ZERO:
         return np.where((mant < lo) | (mant > hi), 0, mant).astype(mant.dtype)
     raise ValueError(f"unknown overflow mode {ov}")  # pragma: no cover
+
+
+def _promote_if_needed(mant: MantArray, shift: int, t: FixedType) -> MantArray:
+    """Switch an int64 array to Python integers when quantising it to ``t`` by ``shift``
+    (source frac minus target frac) could leave the int64 range: a target wider than
+    INT64_SAFE_BITS (e.g. wrapping negatives into ``ufixed<64,..>``), a right shift by
+    more than INT64_SAFE_BITS (numpy shifts by >= 64 bits do not divide exactly), or a
+    left shift that pushes the largest magnitude past INT64_SAFE_BITS."""
+    if _is_object(mant):
+        return mant
+    if t.width > INT64_SAFE_BITS or shift > INT64_SAFE_BITS:
+        return mant.astype(object)
+    if shift < 0 and mant.size:
+        bits = max(int(mant.max()).bit_length(), int(mant.min()).bit_length()) + 1
+        if bits - shift > INT64_SAFE_BITS:
+            return mant.astype(object)
+    return mant
 
 
 def quantize(mant: MantArray, frac: int, t: FixedType) -> MantArray:
@@ -117,6 +136,7 @@ def quantize(mant: MantArray, frac: int, t: FixedType) -> MantArray:
     the order HLS fixed-point assignment applies them.
     """
     shift = frac - t.frac
+    mant = _promote_if_needed(mant, shift, t)
     if shift > 0:
         out = round_shift(mant, shift, t.rounding)
     else:
@@ -131,6 +151,7 @@ def count_overflow(mant: MantArray, frac: int, t: FixedType) -> int:
     """How many elements fall outside ``t``'s range after rounding (before the overflow
     mode acts): the number of values that wrap or saturate."""
     shift = frac - t.frac
+    mant = _promote_if_needed(mant, shift, t)
     rounded = round_shift(mant, shift, t.rounding) if shift > 0 else shift_left(mant, -shift)
     return int(np.count_nonzero((rounded < t.min_mant) | (rounded > t.max_mant)))
 

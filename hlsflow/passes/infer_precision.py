@@ -134,7 +134,9 @@ class InferPrecision(Pass):
             explicit = r.type_for("result")
             for v, nat in zip(node.outputs, naturals):
                 nat_f = as_fixed(nat.elem)
-                if explicit is not None and not node.meta.get("pinned_result"):
+                if node.op.name == "quantize":
+                    elem = nat_f  # a quantiser's type comes from the source model, not the config
+                elif explicit is not None and not node.meta.get("pinned_result"):
                     elem = as_fixed(explicit)
                 elif isinstance(v.type.elem, (FixedType, IntType)) and node.meta.get("pinned_result"):
                     elem = as_fixed(v.type.elem)
