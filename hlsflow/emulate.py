@@ -15,9 +15,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from hlsflow.ir.graph import Graph, Node
-from hlsflow.ir.types import FloatType, as_fixed
+from hlsflow.ir.types import FixedType, FloatType, as_fixed
 from hlsflow.numerics.array import FixedArray
-from hlsflow.numerics.fixed import count_overflow
+from hlsflow.numerics.fixed import count_overflow, from_float, to_float
 
 
 class EmulationError(ValueError):
@@ -151,6 +151,11 @@ def reference(graph: Graph, x: Any) -> np.ndarray | list[np.ndarray]:
             continue
         outs = node.op.reference(node, [env[id(v)] for v in node.inputs])
         for v, o in zip(node.outputs, outs):
-            env[id(v)] = np.asarray(o, dtype=np.float64)
+            o = np.asarray(o, dtype=np.float64)
+            if node.meta.get("pinned_result") and isinstance(v.type.elem, FixedType):
+                # the output type came from a source quantiser (fused into this node),
+                # so quantising is part of the source model's own function
+                o = to_float(from_float(o, v.type.elem), v.type.elem.frac)
+            env[id(v)] = o
     res = [env[id(v)] for v in graph.outputs]
     return res[0] if len(res) == 1 else res

@@ -205,7 +205,8 @@ def bits_for(lo: int, hi: int) -> tuple[int, bool]:
         raise ValueError("empty range")
     if lo >= 0:
         return max(int(hi).bit_length(), 1), False
-    width = max(int(hi).bit_length(), int(-lo - 1).bit_length()) + 1
+    # max(hi, 0): a negative hi needs no positive bits ([-1, -1] fits in 1 signed bit).
+    width = max(int(max(hi, 0)).bit_length(), int(-lo - 1).bit_length()) + 1
     return width, True
 
 

@@ -17,7 +17,7 @@ exactly what generated C++ does (``result_t y = acc;``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING, ClassVar, Sequence
 
 import numpy as np
@@ -77,7 +77,12 @@ class Op:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def attrs_str(self) -> str:
-        items = [f"{k}={_fmt(v)}" for k, v in self.attrs().items()]
+        """Attributes that differ from their defaults, as ``{k=v, ...}``."""
+        items = [
+            f"{f.name}={_fmt(getattr(self, f.name))}"
+            for f in fields(self)
+            if f.default is MISSING or getattr(self, f.name) != f.default
+        ]
         return "{" + ", ".join(items) + "}" if items else ""
 
 
