@@ -131,6 +131,62 @@ class Project:
         """Float64 evaluation with the source's unquantised parameters."""
         return _emu.reference(self.graph, x)
 
+    # -- code generation and C-simulation -------------------------------------------
+    def _backend(self) -> Any:
+        from hlsflow.backends.registry import get_backend
+
+        return get_backend(self.config.backend)
+
+    def write(
+        self, output_dir: str | Path | None = None, *, force: bool = False, tb_inputs: Any = None
+    ) -> Path:
+        """Write the HLS project (atomically). ``tb_inputs`` (a batch) also writes the
+        testbench data: those inputs and the emulator's bit-exact outputs."""
+        out = Path(output_dir) if output_dir is not None else (self.output_dir or Path("hlsflow_prj") / self.config.project_name)
+        tb_x = tb_y = None
+        if tb_inputs is not None:
+            xs = _emu._batched_inputs(self.graph, tb_inputs)
+            ys = self.emulate(tb_inputs)
+            tb_x = xs
+            tb_y = ys if isinstance(ys, list) else [ys]
+        self.output_dir = self._backend().write(self.graph, self.config, out, force=force, tb_inputs=tb_x, tb_outputs=tb_y)
+        self._lib = None
+        return self.output_dir
+
+    def compile(self, include_dir: str | Path | None = None) -> Any:
+        """Build the C-simulation library (cached by content hash); writes first if needed."""
+        from hlsflow.sim import csim as _csim
+
+        if self.output_dir is None or not (self.output_dir / "csim" / "bridge.cpp").exists():
+            self.write()
+        assert self.output_dir is not None
+        lib = _csim.build(self.output_dir, self.config.project_name, include_dir=include_dir, family=self._backend().family)
+        self._lib = lib
+        return lib
+
+    def csim_raw(self, x: Any, include_dir: str | Path | None = None) -> list[Any]:
+        """C-simulate a whole batch; returns one FixedArray per graph output."""
+        from hlsflow.numerics.array import FixedArray
+        from hlsflow.sim import csim as _csim
+        from hlsflow.ir.types import as_fixed
+
+        lib = getattr(self, "_lib", None)
+        if lib is None or include_dir is not None:
+            lib = self.compile(include_dir)
+        xs = _emu._batched_inputs(self.graph, x)
+        raws = [FixedArray.from_float(a, as_fixed(v.type.elem)).mant.astype(np.int64) for a, v in zip(xs, self.graph.inputs)]
+        outs = _csim.run(lib.path, raws, [v.type.size for v in self.graph.outputs])
+        res = []
+        for o, v in zip(outs, self.graph.outputs):
+            t = as_fixed(v.type.elem)
+            res.append(FixedArray(o.reshape((len(o),) + v.type.shape), t))
+        return res
+
+    def csim(self, x: Any, include_dir: str | Path | None = None) -> np.ndarray | list[np.ndarray]:
+        """C-simulated outputs as float64 (exact fixed-point values); equals ``emulate``."""
+        res = [r.to_float() for r in self.csim_raw(x, include_dir)]
+        return res[0] if len(res) == 1 else res
+
     # -- reporting ---------------------------------------------------------------
     def report(self) -> Report:
         rows = []

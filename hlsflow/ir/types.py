@@ -171,7 +171,7 @@ class TensorType:
 
 _FIXED_RE = re.compile(
     r"^\s*(?P<kind>u?fixed|ap_u?fixed|u?int|ap_u?int)\s*<\s*(?P<w>-?\d+)\s*(?:,\s*(?P<i>-?\d+)\s*)?"
-    r"(?:,\s*(?:AP_)?(?P<r>[A-Z_]+)\s*)?(?:,\s*(?:AP_)?(?P<o>[A-Z_]+)\s*)?(?:,\s*\d+\s*)?>\s*$"
+    r"(?:,\s*(?:AP_)?(?P<r>[A-Z_]+)\s*)?(?:,\s*(?:AP_)?(?P<o>[A-Z_]+)\s*)?(?:,\s*(?P<n>\d+)\s*)?>\s*$"
 )
 
 
@@ -206,4 +206,8 @@ def parse_type(text: str) -> ElemType:
             f"cannot parse type {text!r}: rounding must be one of "
             f"{', '.join(r.value for r in Rounding)}; overflow one of {', '.join(o.value for o in Overflow)}"
         ) from None
+    if overflow is Overflow.WRAP and int(m.group("n") or 0) != 0:
+        # ap_fixed's 5th parameter N (saturation bits) changes AP_WRAP (the top N bits
+        # saturate); the SAT modes ignore it. Refuse rather than silently drop it.
+        raise ValueError(f"cannot parse type {text!r}: WRAP with {m.group('n')} saturation bits is not supported")
     return FixedType(width, int(m.group("i")), kind == "fixed", rounding, overflow)

@@ -1,0 +1,1 @@
+"""Code shared by the backends: finding and running vendor tools."""

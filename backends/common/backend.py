@@ -1,0 +1,135 @@
+"""Backend base: lowering + templates -> a project folder. Subclasses say only what
+differs between tools (type spelling, pragmas, build script lines, tool command)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from hlsflow.backends.common.lowering import lower_graph
+from hlsflow.backends.common.views import ProjectView, VarView
+from hlsflow.backends.common.writer import MARKER, atomic_replace, check_destination, copy_tree, make_env, staging_dir, templates_root
+from hlsflow.ir.types import FixedType
+
+if TYPE_CHECKING:
+    from hlsflow.config import Config
+    from hlsflow.ir.graph import Graph
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: ClassVar[str] = "backend"
+    #: folder under templates/ holding this tool family's templates and sim headers
+    family: ClassVar[str] = "vivado"
+    tool_title: ClassVar[str] = ""
+    run_command: ClassVar[str] = ""
+    export_format: ClassVar[str] = "ip_catalog"
+
+    # -- what differs per tool -----------------------------------------------------
+    def spell(self, t: FixedType) -> str:
+        raise NotImplementedError
+
+    def top_pragmas(self, prj: ProjectView) -> list[str]:
+        raise NotImplementedError
+
+    def array_pragmas(self, v: VarView) -> list[str]:
+        raise NotImplementedError
+
+    def stream_pragmas(self, v: VarView) -> list[str]:
+        raise NotImplementedError
+
+    def solution_lines(self, prj: ProjectView) -> list[str]:
+        raise NotImplementedError
+
+    def stream_type(self, v: VarView) -> str:
+        return f"hlsflow::stream<nnet::array<{v.type_name}, {v.channels}> >"
+
+    # -- shared ----------------------------------------------------------------------
+    def signature(self, prj: ProjectView) -> str:
+        if prj.io_type == "io_stream":
+            parts = [f"{self.stream_type(v)}& {v.name}" for v in prj.inputs + prj.outputs]
+        else:
+            parts = [f"const {v.type_name} {v.name}[{v.size}]" for v in prj.inputs]
+            parts += [f"{v.type_name} {v.name}[{v.size}]" for v in prj.outputs]
+        return ", ".join(parts)
+
+    def lower(self, graph: Graph, config: Config) -> ProjectView:
+        return lower_graph(graph, config, self.name)
+
+    def write(
+        self,
+        graph: Graph,
+        config: Config,
+        output_dir: str | Path,
+        *,
+        force: bool = False,
+        tb_inputs: list[np.ndarray] | None = None,
+        tb_outputs: list[np.ndarray] | None = None,
+    ) -> Path:
+        """Write the project; returns its folder. See ``writer`` for the safety rules."""
+        out = Path(output_dir).resolve()
+        check_destination(out, force)
+        prj = self.lower(graph, config)
+        env = make_env({"ctype": self.spell})
+        ctx: dict[str, Any] = {
+            "prj": prj,
+            "signature": self.signature(prj),
+            "pragmas_top": self.top_pragmas(prj),
+            "array_pragmas": self.array_pragmas,
+            "stream_pragmas": self.stream_pragmas,
+            "stream_type": self.stream_type,
+            "solution_lines": self.solution_lines(prj),
+            "tool_title": self.tool_title,
+            "run_command": self.run_command,
+            "export_format": self.export_format,
+        }
+        stage = staging_dir(out)
+        try:
+            fam = self.family
+            files = {
+                f"firmware/{prj.name}.cpp": f"{fam}/firmware/top.cpp.jinja",
+                f"firmware/{prj.name}.h": f"{fam}/firmware/top.h.jinja",
+                "firmware/defines.h": f"{fam}/firmware/defines.h.jinja",
+                "firmware/parameters.h": f"{fam}/firmware/parameters.h.jinja",
+                f"tb/{prj.name}_test.cpp": f"{fam}/tb/test.cpp.jinja",
+                "csim/bridge.cpp": f"{fam}/csim/bridge.cpp.jinja",
+                "build_prj.tcl": f"{fam}/build_prj.tcl.jinja",
+                "README.md": f"{fam}/README.md.jinja",
+            }
+            for dst, tpl in files.items():
+                path = stage / dst
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(env.get_template(tpl).render(**ctx))
+            wtpl = env.get_template(f"{fam}/firmware/weights.h.jinja")
+            (stage / "firmware/weights").mkdir(parents=True, exist_ok=True)
+            for a in prj.arrays:
+                (stage / "firmware/weights" / f"{a.name}.h").write_text(wtpl.render(a=a))
+            root = templates_root()
+            copy_tree(root / "common" / "nnet", stage / "firmware" / "nnet")
+            copy_tree(root / fam, stage / "firmware", ("hlsflow_types.h",))
+            copy_tree(root / fam / "sim", stage / "sim")
+            (stage / "tb_data").mkdir(exist_ok=True)
+            if tb_inputs is not None:
+                _write_dat(stage / "tb_data" / "tb_input_features.dat", tb_inputs)
+            if tb_outputs is not None:
+                _write_dat(stage / "tb_data" / "tb_output_predictions.dat", tb_outputs)
+            config.to_yaml(stage / "hlsflow_config.yml")
+            (stage / MARKER).write_text(f"created by hlsflow ({self.name} backend)\n")
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        atomic_replace(stage, out)
+        return out
+
+
+def _write_dat(path: Path, arrays: list[np.ndarray]) -> None:
+    """One sample per line; floats written with repr() so values round-trip exactly."""
+    flat = [np.asarray(a, dtype=np.float64).reshape(len(a), -1) for a in arrays]
+    with path.open("w") as f:
+        for rows in zip(*flat):
+            f.write(" ".join(repr(float(v)) for r in rows for v in r) + "\n")

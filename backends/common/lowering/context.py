@@ -1,0 +1,95 @@
+"""LowerContext: what per-op lowering functions use to build a LayerView."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hlsflow.backends.common.views import ArrayView, TypeView, VarView
+from hlsflow.config import Config, ResolvedLayer
+from hlsflow.ir.types import FixedType, as_fixed
+
+if TYPE_CHECKING:
+    from hlsflow.ir.graph import Graph, Node, Value
+
+
+class LoweringError(ValueError):
+    """A node cannot be lowered with the requested settings; names the layer and fix."""
+
+
+#: Widest fixed-point type the generated code may use (the simulation headers keep
+#: values in 128-bit integers and products must stay exact).
+MAX_WIDTH = 64
+
+
+def raw_ctype(values: Any, signed_hint: bool = True) -> str:
+    """Smallest standard C integer type holding every value."""
+    arr = np.asarray(values, dtype=object)
+    lo = int(min(arr.min(), 0)) if arr.size else 0
+    hi = int(max(arr.max(), 0)) if arr.size else 0
+    for bits in (8, 16, 32, 64):
+        if lo >= -(1 << (bits - 1)) and hi < (1 << (bits - 1)):
+            return f"int{bits}_t"
+    raise LoweringError(f"constant values need more than 64 bits ({lo}..{hi})")
+
+
+def index_ctype(n: int) -> str:
+    for bits in (8, 16, 32):
+        if n < (1 << bits):
+            return f"uint{bits}_t"
+    return "uint64_t"
+
+
+@dataclass
+class LowerContext:
+    graph: Graph
+    config: Config
+    io_type: str
+    _vars: dict[int, VarView] = field(default_factory=dict)
+    _uses: dict[tuple[int, int], VarView] = field(default_factory=dict)
+    _value_types: dict[str, TypeView] = field(default_factory=dict)
+
+    def settings(self, node: Node) -> ResolvedLayer:
+        return self.config.for_node(node)
+
+    def check_width(self, node: Node, what: str, t: FixedType) -> FixedType:
+        if t.width > MAX_WIDTH:
+            raise LoweringError(
+                f"layer {node.name!r}: {what} type {t} is {t.width} bits wide; generated code supports up to "
+                f"{MAX_WIDTH} bits. Narrow the layer's input or weight precision in the config."
+            )
+        return t
+
+    def var(self, v: Value, consumer: Node | None = None) -> VarView:
+        """The C++ variable that carries value ``v`` (created on first use). With a
+        ``consumer``, the copy of a fanned-out stream that this consumer reads."""
+        if consumer is not None and (id(v), id(consumer)) in self._uses:
+            return self._uses[(id(v), id(consumer))]
+        if id(v) not in self._vars:
+            t = self.check_width(v.producer, "output", as_fixed(v.type.elem))
+            tname = f"{v.name}_t"
+            self._value_types[tname] = TypeView(tname, t)
+            shape = v.type.shape
+            self._vars[id(v)] = VarView(f"{v.name}_out" if v.producer.op.name != "input" else v.name, tname, v.type.size, shape, shape[-1])
+        return self._vars[id(v)]
+
+    def set_use(self, v: Value, consumer: Node, var: VarView) -> None:
+        self._uses[(id(v), id(consumer))] = var
+
+    @property
+    def value_types(self) -> tuple[TypeView, ...]:
+        return tuple(self._value_types.values())
+
+    def typedef(self, node: Node, role: str, t: FixedType) -> TypeView:
+        """A per-layer typedef (e.g. ``accum_t``) checked against the width limit."""
+        return TypeView(role, self.check_width(node, role, t))
+
+    def raw_array(self, name: str, mant: Any, fixed: FixedType | None, comment: str = "") -> ArrayView:
+        vals = tuple(int(x) for x in np.asarray(mant, dtype=object).ravel().tolist())
+        return ArrayView(name, raw_ctype(vals) if vals else "int8_t", vals if vals else (0,), fixed, comment)
+
+    def index_array(self, name: str, idx: Any, bound: int) -> ArrayView:
+        vals = tuple(int(x) for x in np.asarray(idx).ravel().tolist())
+        return ArrayView(name, index_ctype(bound), vals if vals else (0,), None)

@@ -1,0 +1,80 @@
+"""Render a ProjectView into a project folder, safely.
+
+The project is written to a temporary folder next to the destination and moved into
+place at the end, so an interrupted write never leaves a half-written project that looks
+complete. An existing destination is replaced only when hlsflow created it (it holds the
+``.hlsflow`` marker) or when ``force`` is given.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+
+MARKER = ".hlsflow"
+
+
+class OutputDirError(ValueError):
+    """The output folder cannot be used; says why and how to proceed."""
+
+
+def templates_root() -> Path:
+    return Path(str(resources.files("hlsflow.templates")))
+
+
+def make_env(filters: dict[str, Any]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_root())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(filters)
+    env.filters.setdefault("rows", rows)
+    return env
+
+
+def rows(values: Iterable[int], per_row: int) -> list[str]:
+    """Comma-joined chunks of ``per_row`` values (array initialisers)."""
+    vals = [str(v) for v in values]
+    return [", ".join(vals[i : i + per_row]) for i in range(0, len(vals), per_row)]
+
+
+def check_destination(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputDirError(f"{out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists() and not force:
+        raise OutputDirError(
+            f"{out} is not empty and was not created by hlsflow; choose another output folder or pass force=True (--force)"
+        )
+
+
+def atomic_replace(staging: Path, out: Path) -> None:
+    """Move a finished ``staging`` folder to ``out``, replacing what was there."""
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old.rmdir()
+        out.rename(old)
+    staging.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def staging_dir(out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+
+
+def copy_tree(src: Path, dst: Path, patterns: tuple[str, ...] = ("*.h",)) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for pat in patterns:
+        for f in sorted(src.glob(pat)):
+            shutil.copy2(f, dst / f.name)

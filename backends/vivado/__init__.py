@@ -1,0 +1,1 @@
+"""Vivado HLS backend: project writer, tool runner and report parser."""
