@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Callable
 
 from hlsflow.backends.common.lowering.context import LowerContext, LoweringError
 from hlsflow.backends.common.lowering.dense import lower_dense
+from hlsflow.backends.common.lowering.elementwise_ops import LOWERINGS_ELEMENTWISE
+from hlsflow.backends.common.lowering.spatial_ops import LOWERINGS_SPATIAL
 from hlsflow.backends.common.views import ConstView, LayerView, ProjectView, VarView
 
 if TYPE_CHECKING:
@@ -18,6 +20,8 @@ Lowering = Callable[["Node", LowerContext], LayerView]
 LOWERINGS: dict[str, Lowering] = {
     "dense": lower_dense,
     "pointwise_conv": lower_dense,
+    **LOWERINGS_ELEMENTWISE,
+    **LOWERINGS_SPATIAL,
 }
 
 

@@ -1,0 +1,10 @@
+"""Registry of lowerings for element-wise, table, merge and reshaping ops.
+
+Each op's lowering lives in its own module in this package; this module maps op names
+to them."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+LOWERINGS_ELEMENTWISE: dict[str, Callable[..., Any]] = {}
