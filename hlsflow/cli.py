@@ -15,9 +15,6 @@ from typing import Any, Callable
 
 import click
 
-MARKER = ".hlsflow"
-
-
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
@@ -81,16 +78,6 @@ def _load_array(path: str) -> Any:
     raise ValueError(f"{p}: inputs must be .npy, .npz, .csv or whitespace-separated .dat/.txt")
 
 
-def _prepare_dir(out: Path, force: bool) -> None:
-    """Create ``out``; refuse a non-empty directory hlsflow did not create, unless --force."""
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out} exists and is not a directory")
-    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists() and not force:
-        raise FileExistsError(f"{out} is not empty and was not created by hlsflow; choose another --output-dir or pass --force")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("created by hlsflow\n")
-
-
 MODEL_ARG = click.argument("model", type=click.Path(exists=True, dir_okay=True))
 CONFIG_OPT = click.option("--config", "-c", type=click.Path(exists=True, dir_okay=False), help="Config YAML (see `hlsflow config`); defaults apply when omitted.")
 WEIGHTS_OPT = click.option("--weights", type=click.Path(exists=True, dir_okay=False), help="Weights .h5 for a .json architecture.")
@@ -109,21 +96,20 @@ def main(debug: bool) -> None:
 @CONFIG_OPT
 @WEIGHTS_OPT
 @IO_OPT
-@click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None, help="Where to write the converted model (IR, config, report). Refuses a non-empty folder hlsflow did not create.")
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None, help="Write the HLS project here (plus model.ir and report.json). Refuses a non-empty folder hlsflow did not create unless --force.")
 @click.option("--dump-ir", type=click.Path(file_okay=False), default=None, help="Write the IR after every pass into this folder.")
 @click.option("--force", is_flag=True, help="Allow writing into a non-empty folder hlsflow did not create.")
 @_handled
 def convert(model: str, config: str | None, weights: str | None, io_type: str | None, output_dir: str | None, dump_ir: str | None, force: bool) -> None:
-    """Convert MODEL to the hlsflow IR with fixed-point types and print a summary."""
+    """Convert MODEL (fixed-point IR, printed as a summary) and, with --output-dir,
+    write the HLS project."""
     prj = _convert(model, config, weights, io_type, dump_ir)
     _print_report(prj)
     if output_dir is not None:
-        out = Path(output_dir)
-        _prepare_dir(out, force)
-        prj.config.to_yaml(out / "hlsflow_config.yml")
+        out = prj.write(output_dir, force=force)
         (out / "model.ir").write_text(str(prj.graph) + "\n")
         (out / "report.json").write_text(json.dumps(prj.report().to_dict(), indent=1, default=str))
-        click.echo(f"wrote {out}/hlsflow_config.yml, model.ir, report.json")
+        click.echo(f"wrote the {prj.config.backend} project to {out}")
 
 
 @main.command()
@@ -175,12 +161,15 @@ def report(model: str, config: str | None, weights: str | None, io_type: str | N
 
 @main.command()
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None, help="Where to write results (default: build/<model folder name>).")
-@click.option("--force", is_flag=True, help="Allow writing into a non-empty folder hlsflow did not create.")
+@click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None, help="Where to write the HLS project (default: build/<model folder name>).")
+@click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"]), default=None, help="Override the config's IOType.")
+@click.option("--no-csim", is_flag=True, help="Stop after writing the project (no g++ build).")
+@click.option("--force", is_flag=True, help="Allow replacing a non-empty folder hlsflow did not create.")
 @_handled
-def run(model_dir: str, output_dir: str | None, force: bool) -> None:
-    """The main job on an example-model folder: convert, emulate the shipped inputs,
-    compare with the source framework's outputs, and report.
+def run(model_dir: str, output_dir: str | None, io_type: str | None, no_csim: bool, force: bool) -> None:
+    """The main job on an example-model folder: convert, write the HLS project, C-simulate
+    the shipped inputs, check csim == emulator bit for bit, compare with the source
+    framework's outputs, and report.
 
     MODEL_DIR holds model.h5 (or model.json + weights.h5), x_test.npy, y_keras.npy and
     optionally config.yml (see example-models/README.md).
@@ -191,38 +180,56 @@ def run(model_dir: str, output_dir: str | None, force: bool) -> None:
 
     d = Path(model_dir)
     cfg = d / "config.yml"
-    t0 = time.perf_counter()
-    prj = _convert(str(d), str(cfg) if cfg.exists() else None, None, None, None)
-    t_convert = time.perf_counter() - t0
-    _print_report(prj)
     x_path, y_path = d / "x_test.npy", d / "y_keras.npy"
     if not x_path.exists():
         raise FileNotFoundError(f"{x_path}: the model folder needs test inputs (x_test.npy)")
+    con = _console()
+    t0 = time.perf_counter()
+    prj = _convert(str(d), str(cfg) if cfg.exists() else None, None, io_type, None)
+    times = {"convert": time.perf_counter() - t0}
+    _print_report(prj)
     x = np.load(x_path)
-    t1 = time.perf_counter()
+    t = time.perf_counter()
     y = np.asarray(prj.emulate(x))
-    t_emu = time.perf_counter() - t1
-    summary = {"model": d.name, "samples": int(len(x)), "convert_s": t_convert, "emulate_s": t_emu}
+    times["emulate"] = time.perf_counter() - t
+    out = Path(output_dir) if output_dir else Path("build") / d.name
+    t = time.perf_counter()
+    with con.status(f"writing the {prj.config.backend} project to {out}"):
+        prj.write(out, force=force, tb_inputs=x[: min(len(x), 100)])
+    times["write"] = time.perf_counter() - t
+    summary: dict[str, object] = {"model": d.name, "samples": int(len(x)), "project": str(out)}
+    if not no_csim:
+        t = time.perf_counter()
+        with con.status("building the C-simulation library with g++"):
+            lib = prj.compile()
+        times["csim_build"] = time.perf_counter() - t
+        t = time.perf_counter()
+        with con.status(f"C-simulating {len(x)} samples"):
+            yc = np.asarray(prj.csim(x))
+        times["csim_run"] = time.perf_counter() - t
+        diff = int(np.count_nonzero(yc != y))
+        summary.update({"csim_mismatches": diff, "csim_cached": not lib.rebuilt})
     if y_path.exists():
         ref = np.load(y_path).reshape(y.shape)
         agree = float(np.mean(np.argmax(ref.reshape(len(ref), -1), 1) == np.argmax(y.reshape(len(y), -1), 1)))
         summary.update({"argmax_agreement": agree, "max_abs_error": float(np.max(np.abs(ref - y)))})
-    out = Path(output_dir) if output_dir else Path("build") / d.name
-    _prepare_dir(out, force)
-    prj.config.to_yaml(out / "hlsflow_config.yml")
-    (out / "model.ir").write_text(str(prj.graph) + "\n")
+    summary["seconds"] = times
     np.save(out / "y_emulate.npy", y)
     rep = prj.report().to_dict()
     rep["run"] = summary
     (out / "report.json").write_text(json.dumps(rep, indent=1, default=str))
-    con = _console()
-    con.print(f"convert {t_convert:.2f} s; emulate {len(x)} samples {t_emu:.3f} s ({len(x) / max(t_emu, 1e-9):,.0f}/s)")
+    con.print("times: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
+    if "csim_mismatches" in summary:
+        verdict = "bit-exact" if summary["csim_mismatches"] == 0 else "MISMATCH"
+        con.print(f"csim vs emulator on {len(x)} samples: {summary['csim_mismatches']} values differ ({verdict})")
     if "argmax_agreement" in summary:
         con.print(
-            f"agreement with the source model: argmax {100 * summary['argmax_agreement']:.2f}%, "
-            f"max |error| {summary['max_abs_error']:.3g}"
+            f"agreement with the source model: argmax {100 * float(summary['argmax_agreement']):.2f}%, "
+            f"max |error| {float(summary['max_abs_error']):.3g}"
         )
-    con.print(f"results in {out}/ (hlsflow_config.yml, model.ir, y_emulate.npy, report.json)")
+    con.print(f"project in {out}/ (report.json, y_emulate.npy, build_prj.tcl for the vendor tool)")
+    if summary.get("csim_mismatches"):
+        sys.exit(1)
 
 
 @main.command("config")

@@ -74,4 +74,4 @@ def test_refuses_foreign_non_empty_dir(tmp_path) -> None:
     assert res.exit_code == 2 and "--force" in res.output
     assert (foreign / "thesis.tex").read_text() == "precious"
     res = _run("convert", str(MLP / "model.h5"), "-o", str(foreign), "--force")
-    assert res.exit_code == 0 and (foreign / "thesis.tex").exists()
+    assert res.exit_code == 0 and (foreign / ".hlsflow").exists()  # --force: replaced, as asked
