@@ -1,4 +1,4 @@
-"""Command line: ``hlsflow run | convert | emulate | report | config``.
+"""Command line: ``hlsflow run | convert | emulate | report | build | config``.
 
 Every command takes a model (``.h5``, ``.json`` + ``--weights``, or an example-model
 folder) and an optional ``--config`` YAML. Errors print one line naming the file, layer
@@ -230,6 +230,31 @@ def run(model_dir: str, output_dir: str | None, io_type: str | None, no_csim: bo
     con.print(f"project in {out}/ (report.json, y_emulate.npy, build_prj.tcl for the vendor tool)")
     if summary.get("csim_mismatches"):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("project_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--csim/--no-csim", default=False, help="Run the vendor C-simulation (hlsflow's own csim needs no vendor tool).")
+@click.option("--synth/--no-synth", default=True, help="Run C-synthesis.")
+@click.option("--cosim/--no-cosim", default=False, help="Run C/RTL co-simulation.")
+@click.option("--export/--no-export", default=False, help="Export the IP.")
+@click.option("--tool", default=None, help="Tool name, path or install folder (default: found on PATH / XILINX_HLS / XILINX_VIVADO).")
+@_handled
+def build(project_dir: str, csim: bool, synth: bool, cosim: bool, export: bool, tool: str | None) -> None:
+    """Run the vendor HLS tool on a project written by `hlsflow convert -o` / `run`."""
+    import yaml
+
+    from hlsflow.backends.vivado.runner import run_build
+
+    cfg = yaml.safe_load((Path(project_dir) / "hlsflow_config.yml").read_text())
+    res = run_build(project_dir, str(cfg.get("Backend", "vitis")), csim=csim, synth=synth, cosim=cosim, export=export, tool=tool)
+    con = _console()
+    con.print(f"{res.tool.name} finished in {res.seconds:.0f} s; log: {res.log_path}")
+    if res.report is not None:
+        r = res.report
+        con.print(f"latency {r.latency_best}-{r.latency_worst} cycles, interval {r.interval_min}-{r.interval_max}, "
+                  f"estimated clock {r.estimated_clock_ns} ns (target {r.target_clock_ns} ns)")
+        con.print(f"used: {r.used}  available: {r.available}")
 
 
 @main.command("config")

@@ -47,6 +47,7 @@ class Report:
     passes: tuple[PassRecord, ...]
     log: tuple[str, ...]
     convert_seconds: float
+    synthesis: dict[str, Any] | None = None  # the vendor's csynth report, when one exists
 
     @property
     def multipliers(self) -> int:
@@ -80,6 +81,7 @@ class Report:
             "layers": [r.__dict__ for r in self.layers],
             "passes": [r.__dict__ for r in self.passes],
             "log": list(self.log),
+            "synthesis": self.synthesis,
         }
 
 
@@ -187,6 +189,37 @@ class Project:
         res = [r.to_float() for r in self.csim_raw(x, include_dir)]
         return res[0] if len(res) == 1 else res
 
+    def build(
+        self,
+        *,
+        csim: bool = False,
+        synth: bool = True,
+        cosim: bool = False,
+        export: bool = False,
+        tool: str | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Run the vendor tool (Vitis: ``vitis-run``/``vitis_hls``; Vivado: ``vivado_hls``)
+        on the written project; raises ToolNotFoundError with instructions when none is
+        installed. Returns the BuildResult (with the parsed synthesis report)."""
+        from hlsflow.backends.vivado.runner import run_build
+
+        if self.output_dir is None or not (self.output_dir / "build_prj.tcl").exists():
+            self.write()
+        assert self.output_dir is not None
+        return run_build(
+            self.output_dir, self.config.backend, csim=csim, synth=synth, cosim=cosim, export=export, tool=tool, timeout=timeout
+        )
+
+    def synthesis_report(self) -> Any:
+        """The vendor's C-synthesis report of the written project, or None."""
+        if self.output_dir is None:
+            return None
+        from hlsflow.backends.vivado.report import find_csynth_report, parse_csynth_xml
+
+        path = find_csynth_report(self.output_dir, self.config.project_name)
+        return parse_csynth_xml(path) if path is not None else None
+
     # -- reporting ---------------------------------------------------------------
     def report(self) -> Report:
         rows = []
@@ -214,7 +247,15 @@ class Project:
                     strategy=r.strategy,
                 )
             )
-        return Report(self.graph.name, tuple(rows), tuple(self.passes), tuple(self.log), self.convert_seconds)
+        synth = self.synthesis_report()
+        return Report(
+            self.graph.name,
+            tuple(rows),
+            tuple(self.passes),
+            tuple(self.log),
+            self.convert_seconds,
+            synth.to_dict() if synth is not None else None,
+        )
 
     def __str__(self) -> str:
         return str(self.graph)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -168,7 +169,9 @@ def _hint(spec: ToolSpec) -> str:
     return f"add its bin folder to PATH{env}, or pass tool=<path or name>"
 
 
-def locate_tool(spec: ToolSpec, tool: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None) -> ToolInfo:
+def locate_tool(
+    spec: ToolSpec, tool: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None
+) -> ToolInfo:
     """Find the executable ``spec`` describes, or the one ``tool`` names.
 
     Without ``tool``, each candidate in order of preference is looked for in the ``bin/``
@@ -209,12 +212,16 @@ def locate_tool(spec: ToolSpec, tool: str | os.PathLike[str] | None = None, *, e
                     if hit:
                         return _info(hit, cand)
             names = ", ".join(c.name for c in spec.candidates)
-            raise ToolNotFoundError(f"{spec.label}: no {names} in {given} or {given / 'bin'}; pass the folder that holds the tool")
+            raise ToolNotFoundError(
+                f"{spec.label}: no {names} in {given} or {given / 'bin'}; pass the folder that holds the tool"
+            )
         cand = spec.candidate(given.name) or spec.candidates[-1]
         if os.sep in text or (os.altsep and os.altsep in text) or given.is_file():
             if _is_executable(given):
                 return _info(given, cand)
-            raise ToolNotFoundError(f"{spec.label}: tool={text!r} is not an executable file; pass the full path of an installed tool")
+            raise ToolNotFoundError(
+                f"{spec.label}: tool={text!r} is not an executable file; pass the full path of an installed tool"
+            )
         hit = search(text)
         if hit:
             return _info(hit, cand)
@@ -225,7 +232,7 @@ def locate_tool(spec: ToolSpec, tool: str | os.PathLike[str] | None = None, *, e
         if hit:
             return _info(hit, cand)
     names = ", ".join(c.name for c in spec.candidates)
-    raise ToolNotFoundError(f"{spec.label} not found (searched for {names} on {places}); {_hint(spec)}")
+    raise ToolNotFoundError(f"{spec.label} not found: searched for {names} on {places}; {_hint(spec)}")
 
 
 class _Excerpt:
@@ -306,7 +313,7 @@ def run_logged(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     with open(log_path, "w", encoding="utf-8", newline="\n") as log:
-        log.write(f"# hlsflow: {subprocess.list2cmdline(command)}   (cwd {cwd})\n")
+        log.write(f"# hlsflow: {shlex.join(command)}   (cwd {cwd})\n")
         log.flush()
         try:
             proc = subprocess.Popen(

@@ -17,4 +17,4 @@ class VitisBackend(VivadoBackend):
 
     def solution_lines(self, prj: ProjectView) -> list[str]:
         # Vitis dropped config_array_partition; the flow target picks the Vivado IP flow.
-        return ["open_solution -reset solution1 -flow_target vivado", "config_compile -name_max_length 80"]
+        return ["open_solution {*}$hlsflow_reset solution1 -flow_target vivado", "config_compile -name_max_length 80"]

@@ -45,4 +45,4 @@ class VivadoBackend(Backend):
         return [f"#pragma HLS STREAM variable={v.name} depth={depth}"]
 
     def solution_lines(self, prj: ProjectView) -> list[str]:
-        return ["open_solution -reset solution1", "config_array_partition -maximum_size 4096"]
+        return ["open_solution {*}$hlsflow_reset solution1", "config_array_partition -maximum_size 4096"]

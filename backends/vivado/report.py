@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -342,7 +342,7 @@ def _infer_top(project_dir: Path) -> str | None:
     return m.group(1) if m else None
 
 
-def _newest(paths: Iterator[Path] | list[Path], newer_than: float | None) -> Path | None:
+def _newest(paths: Iterable[Path], newer_than: float | None) -> Path | None:
     best: tuple[float, Path] | None = None
     for p in paths:
         try:
