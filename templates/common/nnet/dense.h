@@ -13,9 +13,9 @@
 
 namespace nnet {
 
-template <class data_T, class CFG, class W_RAW, class I_RAW, class B_RAW>
+template <class data_T, class CFG, class W_RAW, class I_RAW, class O_RAW, class B_RAW>
 void dense_kernel(const data_T x[CFG::n_in], typename CFG::accum_t acc[CFG::n_out], const W_RAW w[],
-                  const I_RAW wi[], const I_RAW wo[], const B_RAW b[]) {
+                  const I_RAW wi[], const O_RAW wo[], const B_RAW b[]) {
     HLSFLOW_INLINE
     for (unsigned j = 0; j < CFG::n_out; j++) {
         HLSFLOW_UNROLL
@@ -44,9 +44,9 @@ void dense_kernel(const data_T x[CFG::n_in], typename CFG::accum_t acc[CFG::n_ou
     }
 }
 
-template <class data_T, class res_T, class CFG, class W_RAW, class I_RAW, class B_RAW>
+template <class data_T, class res_T, class CFG, class W_RAW, class I_RAW, class O_RAW, class B_RAW>
 void dense(const data_T x[CFG::n_pos * CFG::n_in], res_T y[CFG::n_pos * CFG::n_out], const W_RAW w[],
-           const I_RAW wi[], const I_RAW wo[], const B_RAW b[]) {
+           const I_RAW wi[], const O_RAW wo[], const B_RAW b[]) {
     for (unsigned p = 0; p < CFG::n_pos; p++) {
         typename CFG::accum_t acc[CFG::n_out];
         HLSFLOW_PARTITION(acc)
@@ -58,9 +58,9 @@ void dense(const data_T x[CFG::n_pos * CFG::n_in], res_T y[CFG::n_pos * CFG::n_o
     }
 }
 
-template <class data_T, class res_T, class CFG, class W_RAW, class I_RAW, class B_RAW>
+template <class data_T, class res_T, class CFG, class W_RAW, class I_RAW, class O_RAW, class B_RAW>
 void dense_stream(hlsflow::stream<array<data_T, CFG::n_in> >& in, hlsflow::stream<array<res_T, CFG::n_out> >& out,
-                  const W_RAW w[], const I_RAW wi[], const I_RAW wo[], const B_RAW b[]) {
+                  const W_RAW w[], const I_RAW wi[], const O_RAW wo[], const B_RAW b[]) {
     for (unsigned p = 0; p < CFG::n_pos; p++) {
         HLSFLOW_PIPELINE(CFG::reuse_factor)
         data_T x[CFG::n_in];
