@@ -32,7 +32,22 @@ _LAZY = {
     "Graph": ("hlsflow.ir.graph", "Graph"),
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "__version__",
+    "convert",
+    "config_from_model",
+    "Project",
+    "Config",
+    "LayerConfig",
+    "ConfigError",
+    "FixedType",
+    "IntType",
+    "FloatType",
+    "Rounding",
+    "Overflow",
+    "parse_type",
+    "Graph",
+]
 
 if TYPE_CHECKING:
     from hlsflow.config import Config, ConfigError, LayerConfig

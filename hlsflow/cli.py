@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
+
 
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)

@@ -9,8 +9,9 @@ returns float64 outputs that are exactly the fixed-point values hardware produce
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -168,9 +169,9 @@ class Project:
 
     def csim_raw(self, x: Any, include_dir: str | Path | None = None) -> list[Any]:
         """C-simulate a whole batch; returns one FixedArray per graph output."""
+        from hlsflow.ir.types import as_fixed
         from hlsflow.numerics.array import FixedArray
         from hlsflow.sim import csim as _csim
-        from hlsflow.ir.types import as_fixed
 
         lib = getattr(self, "_lib", None)
         if lib is None or include_dir is not None:

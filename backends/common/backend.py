@@ -8,10 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-
 from hlsflow.backends.common.lowering import lower_graph
 from hlsflow.backends.common.views import ProjectView, VarView
-from hlsflow.backends.common.writer import MARKER, atomic_replace, check_destination, copy_tree, make_env, staging_dir, templates_root
+from hlsflow.backends.common.writer import (
+    MARKER,
+    atomic_replace,
+    check_destination,
+    copy_tree,
+    make_env,
+    staging_dir,
+    templates_root,
+)
+
 from hlsflow.ir.types import FixedType
 
 if TYPE_CHECKING:

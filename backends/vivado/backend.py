@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from hlsflow.backends.common.backend import Backend
 from hlsflow.backends.common.views import ProjectView, VarView
+
 from hlsflow.ir.types import FixedType, Overflow, Rounding
 
 

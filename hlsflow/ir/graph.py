@@ -9,8 +9,9 @@ typing rules; passes must leave a graph that verifies.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from hlsflow.ir.constant import Constant
 from hlsflow.ir.types import FixedType, FloatType, IntType, TensorType

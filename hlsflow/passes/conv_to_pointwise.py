@@ -22,8 +22,8 @@ def _is_pointwise(node: Node) -> bool:
     if node.op.name not in ("conv1d", "conv2d"):
         return False
     op = node.op
-    ks, st = _as_tuple(getattr(op, "kernel_size")), _as_tuple(getattr(op, "strides"))
-    dl = _as_tuple(getattr(op, "dilation"))
+    ks, st = _as_tuple(op.kernel_size), _as_tuple(op.strides)
+    dl = _as_tuple(op.dilation)
     return all(k == 1 for k in ks) and all(s == 1 for s in st) and all(d == 1 for d in dl)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from hlsflow.ir.graph import Graph, IRError
 from hlsflow.passes.base import Pass, PassContext

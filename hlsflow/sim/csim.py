@@ -69,7 +69,7 @@ def _compiler(cxx: str | None) -> str:
     return path
 
 
-def _hash_tree(h: "hashlib._Hash", root: Path, patterns: tuple[str, ...]) -> None:
+def _hash_tree(h: hashlib._Hash, root: Path, patterns: tuple[str, ...]) -> None:
     for pat in patterns:
         for f in sorted(root.rglob(pat)):
             h.update(str(f.relative_to(root)).encode())

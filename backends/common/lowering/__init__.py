@@ -3,7 +3,8 @@ maps op names to their lowering function (explicit, no scanning)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hlsflow.backends.common.lowering.context import LowerContext, LoweringError
 from hlsflow.backends.common.lowering.dense import lower_dense

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 from hlsflow.backends.common.views import ArrayView, TypeView, VarView
+
 from hlsflow.config import Config, ResolvedLayer
 from hlsflow.ir.types import FixedType, as_fixed
 

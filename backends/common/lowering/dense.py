@@ -6,9 +6,9 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from hlsflow.backends.common.lowering.context import LowerContext, LoweringError
 from hlsflow.backends.common.views import ConstView, LayerView
+
 from hlsflow.ir.types import FixedType, as_fixed
 
 if TYPE_CHECKING:

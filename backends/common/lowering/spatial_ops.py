@@ -5,6 +5,7 @@ to them."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 LOWERINGS_SPATIAL: dict[str, Callable[..., Any]] = {}
