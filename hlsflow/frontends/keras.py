@@ -154,10 +154,6 @@ class LayerCall:
     inputs: list[TensorKey]
     index: int = 0  # which call of the layer (shared layers are called more than once)
 
-    @property
-    def label(self) -> tuple[str, str]:
-        return self.name, self.class_name
-
 
 #: A converter: (converter state, the call, its input values) -> its output values.
 Converter = Callable[["KerasConverter", LayerCall, list[Value]], list[Value]]
