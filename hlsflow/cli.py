@@ -1,4 +1,4 @@
-"""Command line: ``hlsflow run | convert | emulate | report | build | config``.
+"""Command line: ``hlsflow run | convert | emulate | report | build | spectral | config``.
 
 Every command takes a model (``.h5``, ``.json`` + ``--weights``, or an example-model
 folder) and an optional ``--config`` YAML. Errors print one line naming the file, layer
@@ -257,6 +257,28 @@ def build(project_dir: str, csim: bool, synth: bool, cosim: bool, export: bool, 
         con.print(f"latency {r.latency_best}-{r.latency_worst} cycles, interval {r.interval_min}-{r.interval_max}, "
                   f"estimated clock {r.estimated_clock_ns} ns (target {r.target_clock_ns} ns)")
         con.print(f"used: {r.used}  available: {r.available}")
+
+
+@main.command()
+@MODEL_ARG
+@WEIGHTS_OPT
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Write a per-layer plot of the metrics to this PNG.")
+@click.option("--relaxed", is_flag=True, help="Relaxed validity rules (left degree >= 3, right > 1, groups >= 2) so small layers get values.")
+@_handled
+def spectral(model: str, weights: str | None, plot: str | None, relaxed: bool) -> None:
+    """Spectral-gap report of MODEL's sparse layers (Ramanujan gap, IMDB, NaRC, weighted
+    gap, full-spectrum coordinate), one row per layer; undefined values say so."""
+    from hlsflow.loader import load_graph
+    from hlsflow.sparsity import spectral as sp
+
+    graph = load_graph(model, weights)
+    kwargs = {"iclr_rules": sp.RELAXED_RULES, "neurips_rules": sp.RELAXED_RULES} if relaxed else {}
+    rep = sp.spectral_report(graph, **kwargs)
+    click.echo(sp.format_table(rep))
+    click.echo(f"mean layer density (the control every comparison must show): {rep.mean_layer_density:.4f}")
+    if plot:
+        sp.plot_report(rep, plot)
+        click.echo(f"wrote {plot}")
 
 
 @main.command("config")

@@ -102,12 +102,12 @@ def layer_bops(node: Any) -> float:
     else:
         n = int(np.prod(k.shape[:-1]))
         m = int(k.shape[-1])
-    total = k.values.size + (node.params["bias"].values.size if "bias" in node.params else 0)
-    kept = k.nonzero + (node.params["bias"].nonzero if "bias" in node.params else 0)
-    p = kept / total if total else 0.0
+    from hlsflow.sparsity.bops import dense_bops, kept_fraction
+
+    bias = node.params["bias"].mant if "bias" in node.params else None
+    p = kept_fraction(k.mant, bias)
     positions = int(np.prod(node.output.type.shape[:-1])) if len(node.output.type.shape) > 1 else 1
-    b_a, b_w = a.width, k.type.width
-    return float(positions * m * n * (p * b_a * b_w + b_a + b_w + math.log2(max(n, 1))))
+    return positions * dense_bops(n, m, k.type.width, a.width, p)
 
 
 @dataclass
