@@ -296,7 +296,7 @@ def config_for_graph(graph: Graph, granularity: str = "model", base: Config | No
         if n.op.name == "input":
             lc = LayerConfig({"result": cfg.precision.get("input", "fixed<16,6>")})
         if granularity == "type":
-            key = str(n.meta.get("keras_class") or type(n.op).__name__)
+            key = str(n.meta.get("keras_class") or n.meta.get("source_class") or type(n.op).__name__)
             if n.op.name != "input":
                 cfg.layer_type.setdefault(key, lc)
         else:

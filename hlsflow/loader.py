@@ -20,14 +20,19 @@ def _is_keras_object(model: Any) -> bool:
 
 
 def load_graph(model: Any, weights: str | Path | None = None) -> Graph:
-    """Build the IR graph of ``model``: a tf_keras/QKeras model, a ``.h5`` file, a
-    ``.json`` architecture (with ``weights``), or an example-model folder."""
+    """Build the IR graph of ``model``: a tf_keras/QKeras model, an ``onnx.ModelProto``, a
+    ``.h5`` file, a ``.json`` architecture (with ``weights``), a Keras 3 ``.keras`` file,
+    an ``.onnx`` file, or an example-model folder."""
     if isinstance(model, Graph):
         return model
     if _is_keras_object(model):
         from hlsflow.frontends.keras import from_keras
 
         return from_keras(model)
+    if type(model).__name__ == "ModelProto" and type(model).__module__.startswith("onnx"):
+        from hlsflow.frontends.onnx import from_onnx
+
+        return from_onnx(model)
     if isinstance(model, (str, Path)):
         path = Path(model)
         if path.is_dir():
@@ -48,14 +53,19 @@ def load_graph(model: Any, weights: str | Path | None = None) -> Graph:
 
             return from_keras(path, weights=w)
         if suffix == ".keras":
-            raise ModelLoadError(
-                f"{path}: Keras 3 .keras files are not supported yet (tracked in the ONNX/Keras 3 frontend issue); "
-                "save the model as .h5 with tf_keras or export it to ONNX"
-            )
+            from hlsflow.frontends.keras3 import from_keras3
+
+            return from_keras3(path)
         if suffix == ".onnx":
-            raise ModelLoadError(f"{path}: the ONNX frontend is not available yet (tracked in its own issue)")
-        raise ModelLoadError(f"{path}: unknown model format {suffix!r}; expected .h5, .json (+ weights) or a model folder")
-    raise ModelLoadError(f"cannot convert an object of type {type(model).__name__}; pass a Keras model or a file path")
+            from hlsflow.frontends.onnx import from_onnx
+
+            return from_onnx(path)
+        raise ModelLoadError(
+            f"{path}: unknown model format {suffix!r}; expected .h5, .json (+ weights), .keras, .onnx or a model folder"
+        )
+    raise ModelLoadError(
+        f"cannot convert an object of type {type(model).__name__}; pass a Keras model, an onnx.ModelProto or a file path"
+    )
 
 
 def _sibling_weights(json_path: Path) -> Path:

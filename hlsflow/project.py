@@ -301,6 +301,7 @@ def convert(
     graph = load_graph(model, weights)
     cfg.validate()
     ctx = PassContext(cfg)
+    ctx.log.extend(getattr(graph, "meta_log", []))  # the frontend's notes (e.g. scaling ops)
     records = PassManager(pipeline, dump_dir=dump_ir, on_pass=on_pass).run(graph, ctx)
     cfg.validate(graph)
     return Project(

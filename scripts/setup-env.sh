@@ -26,4 +26,5 @@ extras="keras"
 [ "$mode" = dev ] && extras="keras,onnx,dev"
 .venv/bin/python -m pip install -q -e ".[${extras}]"
 .venv/bin/python -m pip install -q --no-deps -r requirements/keras-nodeps.txt
+[ "$mode" = dev ] && .venv/bin/python -m pip install -q --no-deps -r requirements/dev-nodeps.txt
 echo "hlsflow installed in $(pwd)/.venv ($mode)"

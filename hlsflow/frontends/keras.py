@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from hlsflow.frontends.errors import FrontendError, LayerUnsupported, UnsupportedModelError
+from hlsflow.frontends.naming import emit_node, free_name
 from hlsflow.ir.constant import Constant
 from hlsflow.ir.graph import Graph, IRError, Value, sanitize_name
 from hlsflow.ir.ops.base import Op, OpError
@@ -135,8 +136,8 @@ def load_keras_model(
         mod = type(model_or_path).__module__
         if mod.startswith("keras"):
             raise FrontendError(
-                "this is a Keras 3 model; hlsflow's Keras frontend reads Keras 2 (tf_keras) models: set "
-                "TF_USE_LEGACY_KERAS=1 before importing TensorFlow and build the model with tf.keras / tf_keras"
+                "this is a Keras 3 model object; save it (model.save('model.keras')) and convert the .keras file, "
+                "or build it with tf_keras (TF_USE_LEGACY_KERAS=1 before importing TensorFlow)"
             )
         raise FrontendError(f"expected a tf_keras model, got {type(model_or_path).__name__}")
     return model_or_path
@@ -176,12 +177,7 @@ class KerasConverter:
 
     # -- naming and node creation ---------------------------------------------------
     def _free_name(self, base: str) -> str:
-        base = sanitize_name(base)
-        cand, i = base, 1
-        while cand in self.reserved or self.graph.unique_name(cand) != cand:
-            cand = f"{base}_{i}"
-            i += 1
-        return cand
+        return free_name(self.graph, self.reserved, base)
 
     def node(
         self,
@@ -193,9 +189,8 @@ class KerasConverter:
     ) -> Value:
         """Add a node for ``call``; ``suffix`` None means it is the layer's last node and
         is named exactly after the layer, else it is named ``<layer>_<suffix>``."""
-        name = sanitize_name(call.name) if suffix is None else self._free_name(f"{call.name}_{suffix}")
         meta = {"keras_layer": call.name, "keras_class": call.class_name}
-        return self.graph.add_node(op, inputs, name=name, params=params, meta=meta).output
+        return emit_node(self.graph, self.reserved, call.name, op, inputs, suffix, params, meta)
 
     # -- weights --------------------------------------------------------------------------
     def weight(self, call: LayerCall, attr: str) -> np.ndarray:
@@ -250,8 +245,13 @@ class KerasConverter:
         return self.node(call, keras_activation_op(fname), [x], suffix)
 
     # -- walking ------------------------------------------------------------------------------
+    def layer_calls(self) -> tuple[list[LayerCall], list[TensorKey], list[TensorKey]]:
+        """The layer calls in order, the input keys and the output keys (the Keras 3 file
+        reader overrides this; the converters are shared)."""
+        return model_calls(self.model)
+
     def convert(self) -> Graph:
-        calls, input_keys, output_keys = model_calls(self.model)
+        calls, input_keys, output_keys = self.layer_calls()
         self.reserved = {sanitize_name(c.name) for c in calls}
         for key in input_keys:
             call = next(c for c in calls if c.name == key[0])

@@ -16,7 +16,12 @@ from hlsflow.ir.types import FixedType, TensorType
 from hlsflow.passes.base import Pass, PassContext
 
 if TYPE_CHECKING:
-    from hlsflow.ir.graph import Graph
+    from hlsflow.ir.graph import Graph, Node
+
+
+def source_layer(node: Node) -> str | None:
+    """The source-model layer a node came from (Keras or ONNX frontend)."""
+    return node.meta.get("keras_layer") or node.meta.get("source_layer")
 
 
 @dataclass(frozen=True)
@@ -30,8 +35,8 @@ class FuseQuantize(Pass):
                 continue
             src_v = q.inputs[0]
             src = src_v.producer
-            if src.op.name == "input" or len(src_v.users) != 1 or len(src.outputs) != 1:
-                continue
+            if src.op.name in ("input", "quantize") or len(src_v.users) != 1 or len(src.outputs) != 1:
+                continue  # two casts in a row round twice: they stay two nodes
             if any(src_v is o for o in graph.outputs):
                 continue
             natural = src.op.infer_types(src)[0]
@@ -42,7 +47,8 @@ class FuseQuantize(Pass):
             graph.bypass(q)
             # Helper nodes of one source layer collapse into one: it takes the layer's
             # name so traces and LayerName config entries keep matching.
-            if src.meta.get("keras_layer") is not None and src.meta.get("keras_layer") == q.meta.get("keras_layer"):
+            layer = source_layer(src)
+            if layer is not None and layer == source_layer(q):
                 graph.rename(src, name)
             src.meta["pinned_result"] = True  # the type came from a quantiser: keep it
             changed = True

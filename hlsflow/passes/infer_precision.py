@@ -78,11 +78,34 @@ def _param_spec(r: ResolvedLayer, pname: str) -> FixedType | None:
     return as_fixed(t)
 
 
+#: Ops that pass values through without arithmetic that could need rounding (their
+#: natural type is exact for any input type), so a quantiser after them still sees the
+#: exact value of what feeds them.
+_VALUE_PRESERVING = {"flatten", "reshape", "zero_padding", "dropout"}
+
+
+def _preserves_values(node: Node) -> bool:
+    op = node.op
+    if op.name in _VALUE_PRESERVING:
+        return True
+    if op.name == "activation":
+        return getattr(op, "function", "") in ("linear", "relu", "relu6", "leaky_relu")
+    return op.name in ("pool", "global_pool") and getattr(op, "kind", "") == "max"
+
+
+def feeds_only_quantizers(node: Node) -> bool:
+    """True when every path from the node's output reaches a quantiser through
+    value-preserving ops only (e.g. Conv -> ReLU -> Quant, as Brevitas exports)."""
+    users = node.output.users if len(node.outputs) == 1 else ()
+    if not users:
+        return False
+    return all(u.op.name == "quantize" or (_preserves_values(u) and feeds_only_quantizers(u)) for u in users)
+
+
 def _auto_result(node: Node, natural: FixedType, frac_bits: int) -> FixedType:
     if node.meta.get("pinned_result"):
         return natural
-    users = node.output.users if len(node.outputs) == 1 else ()
-    if users and all(u.op.name == "quantize" for u in users):
+    if feeds_only_quantizers(node):
         return natural  # the quantiser rounds once, from the exact value
     keep = TABLE_FRAC_BITS if node.op.name in ("activation", "softmax") else frac_bits
     if node.op.name in KEEP_NATURAL and node.op.name not in ("activation", "softmax"):
