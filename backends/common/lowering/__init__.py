@@ -3,7 +3,7 @@ maps op names to their lowering function (explicit, no scanning)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from hlsflow.backends.common.lowering.context import LowerContext, LoweringError
@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from hlsflow.config import Config
     from hlsflow.ir.graph import Graph, Node, Value
 
-Lowering = Callable[["Node", LowerContext], LayerView]
+#: A lowering returns the node's layer, or several layers in order (e.g. the stages of a
+#: merge of more than two inputs); the last one writes the node's output.
+Lowering = Callable[["Node", LowerContext], "LayerView | Sequence[LayerView]"]
 
 LOWERINGS: dict[str, Lowering] = {
     "dense": lower_dense,
@@ -48,7 +50,8 @@ def lower_graph(graph: Graph, config: Config, backend: str) -> ProjectView:
     layers: list[LayerView] = []
     for n in graph.nodes:
         if n.op.name != "input":
-            layers.append(LOWERINGS[n.op.name](n, ctx))
+            lowered = LOWERINGS[n.op.name](n, ctx)
+            layers.extend([lowered] if isinstance(lowered, LayerView) else lowered)
         for v in n.outputs:
             clone = _fan_out(graph, ctx, v)
             if clone is not None:

@@ -75,6 +75,15 @@ class LowerContext:
             self._vars[id(v)] = VarView(f"{v.name}_out" if v.producer.op.name != "input" else v.name, tname, v.type.size, shape, shape[-1])
         return self._vars[id(v)]
 
+    def temp_var(self, node: Node, name: str, shape: tuple[int, ...], t: FixedType) -> VarView:
+        """A tensor variable internal to ``node``'s lowering (e.g. between the stages of
+        an n-input merge), of element type ``t``."""
+        self.check_width(node, name, t)
+        tname = f"{name}_t"
+        self._value_types[tname] = TypeView(tname, t)
+        size = int(np.prod(shape))
+        return VarView(f"{name}_out", tname, size, tuple(shape), shape[-1])
+
     def set_use(self, v: Value, consumer: Node, var: VarView) -> None:
         self._uses[(id(v), id(consumer))] = var
 

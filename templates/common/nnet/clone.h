@@ -6,32 +6,32 @@
 
 namespace nnet {
 
-template <class data_T, class res_T, class CFG, class S>
-void clone_stream(S& in, S& o0, S& o1) {
+template <class data_T, class res_T, class CFG, class W>
+void clone_stream(hlsflow::stream<W>& in, hlsflow::stream<W>& o0, hlsflow::stream<W>& o1) {
     for (unsigned i = 0; i < CFG::n_words; i++) {
         HLSFLOW_PIPELINE(1)
-        typename S::value_type w = in.read();
+        W w = in.read();
         o0.write(w);
         o1.write(w);
     }
 }
 
-template <class data_T, class res_T, class CFG, class S>
-void clone_stream(S& in, S& o0, S& o1, S& o2) {
+template <class data_T, class res_T, class CFG, class W>
+void clone_stream(hlsflow::stream<W>& in, hlsflow::stream<W>& o0, hlsflow::stream<W>& o1, hlsflow::stream<W>& o2) {
     for (unsigned i = 0; i < CFG::n_words; i++) {
         HLSFLOW_PIPELINE(1)
-        typename S::value_type w = in.read();
+        W w = in.read();
         o0.write(w);
         o1.write(w);
         o2.write(w);
     }
 }
 
-template <class data_T, class res_T, class CFG, class S>
-void clone_stream(S& in, S& o0, S& o1, S& o2, S& o3) {
+template <class data_T, class res_T, class CFG, class W>
+void clone_stream(hlsflow::stream<W>& in, hlsflow::stream<W>& o0, hlsflow::stream<W>& o1, hlsflow::stream<W>& o2, hlsflow::stream<W>& o3) {
     for (unsigned i = 0; i < CFG::n_words; i++) {
         HLSFLOW_PIPELINE(1)
-        typename S::value_type w = in.read();
+        W w = in.read();
         o0.write(w);
         o1.write(w);
         o2.write(w);
