@@ -1,0 +1,236 @@
+"""Convolution, pooling and zero-padding lowerings: csim == emulate bit for bit.
+
+Each graph chains several spatial layers (io_parallel and io_stream, Latency and
+Resource with per-layer reuse factors, narrowed outputs with assorted rounding and
+overflow modes) and exposes intermediate results through zero-width zero_padding taps
+(which in io_stream also exercise stream fan-out). Compiled against the official
+ap_types headers, once against hlsflow's own; plus pruning -> multiplier counts and
+reuse-factor validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hlsflow.backends.common.lowering import LoweringError, lower_graph
+
+from hlsflow.config import Config
+from hlsflow.emulate import run, trace
+from hlsflow.ir import Constant, FixedType, Graph, TensorType
+from hlsflow.ir.graph import Node, Value
+from hlsflow.ir.ops.conv1d import Conv1D
+from hlsflow.ir.ops.conv2d import Conv2D
+from hlsflow.ir.ops.depthwise_conv2d import DepthwiseConv2D
+from hlsflow.ir.ops.global_pool import GlobalPool
+from hlsflow.ir.ops.pointwise_conv import PointwiseConv
+from hlsflow.ir.ops.pool import Pool
+from hlsflow.ir.ops.zero_padding import ZeroPadding
+from hlsflow.ir.types import Overflow, Rounding
+from hlsflow.project import Project
+
+
+def _const(rng: np.random.Generator, shape: tuple[int, ...], t: FixedType, sparsity: float = 0.5) -> Constant:
+    w = rng.normal(size=shape)
+    w[rng.random(shape) < sparsity] = 0
+    return Constant.from_array(w).quantize(t)
+
+
+def _narrow(g: Graph, n: Node, t: FixedType) -> Value:
+    g.set_type(n.output, TensorType(n.output.type.shape, t))
+    return n.output
+
+
+def _tap(g: Graph, v: Value) -> Value:
+    """An exact copy of ``v`` (zero padding by nothing) to expose it as a graph output."""
+    return g.add_node(ZeroPadding(((0, 0),) * (len(v.type.shape) - 1)), [v], name=f"tap_{v.name}").output
+
+
+def _graph_2d(seed: int) -> Graph:
+    """pad -> conv2d (same, strided) -> avg pool (same) -> depthwise (dilated) ->
+    pointwise -> max pool (same) -> global avg, with taps after each stage."""
+    rng = np.random.default_rng(seed)
+    g = Graph("spatial2d")
+    x = g.add_input("x", TensorType((9, 8, 3), FixedType(10, 4)))
+    pad = g.add_node(ZeroPadding(((1, 0), (2, 1))), [x], name="pad")
+    conv = g.add_node(
+        Conv2D(4, (3, 3), (2, 1), "same"),
+        [pad.output],
+        name="conv",
+        params={"kernel": _const(rng, (3, 3, 3, 4), FixedType(8, 2)), "bias": _const(rng, (4,), FixedType(8, 3), 0)},
+    )
+    c = _narrow(g, conv, FixedType(11, 5, True, Rounding.RND, Overflow.SAT))
+    ap = _narrow(
+        g,
+        g.add_node(Pool("avg", (3, 3), (1, 2), "same"), [c], name="avgpool"),
+        FixedType(10, 3, True, Rounding.RND_CONV, Overflow.WRAP),
+    )
+    dw = g.add_node(
+        DepthwiseConv2D((2, 2), (1, 1), "same", 2, (2, 1)),
+        [ap],
+        name="dw",
+        params={"kernel": _const(rng, (2, 2, 4, 2), FixedType(6, 1)), "bias": _const(rng, (8,), FixedType(6, 2))},
+    )
+    d = _narrow(g, dw, FixedType(9, 3, True, Rounding.TRN, Overflow.WRAP))
+    pw = g.add_node(PointwiseConv(5), [d], name="pw", params={"kernel": _const(rng, (8, 5), FixedType(7, 2))})
+    p = _narrow(g, pw, FixedType(12, 4, True, Rounding.RND_ZERO, Overflow.SAT_SYM))
+    mp = g.add_node(Pool("max", (2, 3), (2, 2), "same"), [p], name="maxpool")
+    m = _narrow(g, mp, FixedType(8, 2, True, Rounding.TRN, Overflow.SAT))
+    gap = g.add_node(GlobalPool("avg"), [m], name="gap")
+    out = _narrow(g, gap, FixedType(12, 3, True, Rounding.RND, Overflow.SAT))
+    g.set_outputs([_tap(g, c), _tap(g, ap), _tap(g, d), _tap(g, p), out])
+    g.verify()
+    return g
+
+
+def _graph_1d(seed: int) -> Graph:
+    """Unsigned 1D input: conv1d (dilated) -> max pool -> pad -> conv1d (same, strided)
+    -> avg pool (valid) -> global max, plus a global avg branch straight off the input."""
+    rng = np.random.default_rng(seed)
+    g = Graph("spatial1d")
+    x = g.add_input("x", TensorType((20, 2), FixedType(9, 3, False)))
+    c1 = g.add_node(
+        Conv1D(3, 3, 1, "valid", 2),
+        [x],
+        name="c1",
+        params={"kernel": _const(rng, (3, 2, 3), FixedType(7, 1)), "bias": _const(rng, (3,), FixedType(6, 2))},
+    )
+    a = _narrow(g, c1, FixedType(10, 4, True, Rounding.RND_INF, Overflow.SAT))
+    mp = g.add_node(Pool("max", (2,), (2,), "valid"), [a], name="mp")
+    pad = g.add_node(ZeroPadding(((2, 1),)), [mp.output], name="pad1")
+    c2 = g.add_node(
+        Conv1D(4, 4, 2, "same"), [pad.output], name="c2", params={"kernel": _const(rng, (4, 3, 4), FixedType(6, 2))}
+    )
+    b = _narrow(g, c2, FixedType(9, 4, True, Rounding.RND_MIN_INF, Overflow.WRAP))
+    ap = g.add_node(Pool("avg", (3,), (2,), "valid"), [b], name="ap")
+    e = _narrow(g, ap, FixedType(8, 3, True, Rounding.RND, Overflow.SAT_ZERO))
+    gmax = g.add_node(GlobalPool("max"), [e], name="gmax")
+    gavg = _narrow(
+        g, g.add_node(GlobalPool("avg"), [x], name="gavg"), FixedType(8, 2, False, Rounding.RND, Overflow.SAT)
+    )
+    g.set_outputs([_tap(g, a), _tap(g, pad.output), _tap(g, b), gmax.output, gavg])
+    g.verify()
+    return g
+
+
+def _inputs(g: Graph, seed: int, n: int = 1200) -> np.ndarray:
+    """Random data over (and beyond) the input range, with all-max, all-min and all-zero samples."""
+    t = g.inputs[0].type
+    rng = np.random.default_rng(seed)
+    lo, hi = t.elem.min_value, t.elem.max_value
+    x = rng.uniform(lo - 1, hi + 1, size=(n,) + t.shape) * rng.random((n,) + (1,) * len(t.shape))
+    x[:10] = hi
+    x[10:20] = lo
+    x[20:30] = 0.0
+    x[30:60] = rng.choice([lo, hi], size=(30,) + t.shape)
+    return x
+
+
+def _config(name: str, io_type: str, strategy: str, reuse: dict[str, int]) -> Config:
+    cfg = Config(project_name=name, io_type=io_type, strategy=strategy)
+    for layer, rf in reuse.items():
+        cfg.layer(layer).reuse_factor = rf
+    return cfg
+
+
+def _check(prj: Project, x: np.ndarray, include_dir: object = None) -> None:
+    want = run(prj.graph, x)[0]
+    got = prj.csim_raw(x, include_dir=include_dir)
+    assert len(got) == len(want)
+    for v, a, b in zip(prj.graph.outputs, got, want):
+        assert a.mant.shape == b.mant.shape, v.name
+        bad = int(np.count_nonzero(a.mant != b.mant))
+        assert bad == 0, f"{v.name}: {bad} of {b.mant.size} values differ from the emulator"
+
+
+def _overflowing(g: Graph, x: np.ndarray, names: Sequence[str]) -> None:
+    """The narrowed outputs really overflow on these inputs (so SAT/WRAP are exercised)."""
+    tr = trace(g, x)
+    for n in names:
+        assert tr[n].overflows > 0, n
+
+
+GRAPH_2D_REUSE = {"conv": 7, "dw": 3, "pw": 4}
+GRAPH_1D_REUSE = {"c1": 2, "c2": 5}
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+@pytest.mark.parametrize("strategy", ["Latency", "Resource"])
+def test_spatial_2d_matches_emulator(tmp_path, ap_types, io_type: str, strategy: str) -> None:
+    g = _graph_2d(1)
+    reuse = GRAPH_2D_REUSE if strategy == "Resource" else {}
+    prj = Project(g, _config("sp2d", io_type, strategy, reuse))
+    prj.write(tmp_path / "prj")
+    x = _inputs(g, 2)
+    _overflowing(g, x, ["conv", "avgpool", "pw", "maxpool"])
+    _check(prj, x, ap_types)
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_spatial_1d_matches_emulator(tmp_path, ap_types, io_type: str) -> None:
+    g = _graph_1d(3)
+    prj = Project(g, _config("sp1d", io_type, "Resource", GRAPH_1D_REUSE))
+    prj.write(tmp_path / "prj")
+    x = _inputs(g, 4)
+    _overflowing(g, x, ["c1", "c2", "gavg"])
+    _check(prj, x, ap_types)
+
+
+@pytest.mark.csim
+def test_spatial_own_headers(tmp_path) -> None:
+    g = _graph_2d(5)
+    prj = Project(g, _config("sp_own", "io_stream", "Resource", GRAPH_2D_REUSE))
+    prj.write(tmp_path / "prj")
+    if not (tmp_path / "prj" / "sim" / "ap_fixed.h").exists():
+        pytest.fail("hlsflow's own ap_fixed simulation headers are missing from the project")
+    _check(prj, _inputs(g, 6, 1000))
+
+
+def _conv_model(sparsity: float) -> Graph:
+    rng = np.random.default_rng(7)
+    g = Graph("pruned")
+    x = g.add_input("x", TensorType((8, 8, 8), FixedType(8, 3)))
+    c = g.add_node(
+        Conv2D(16, (3, 3)), [x], name="conv", params={"kernel": _const(rng, (3, 3, 8, 16), FixedType(8, 2), sparsity)}
+    )
+    dw = g.add_node(
+        DepthwiseConv2D((3, 3), depth_multiplier=2),
+        [c.output],
+        name="dw",
+        params={"kernel": _const(rng, (3, 3, 16, 2), FixedType(8, 2), sparsity)},
+    )
+    g.set_outputs([dw.output])
+    return g
+
+
+def test_pruning_removes_multipliers() -> None:
+    dense, pruned = _conv_model(0.0), _conv_model(0.7)
+    for idx, layer in enumerate(("conv", "dw")):
+        m_dense = lower_graph(dense, Config(), "vitis").layers[idx].multipliers
+        m_pruned = lower_graph(pruned, Config(), "vitis").layers[idx].multipliers
+        # one multiplier per non-zero stored weight (a few unpruned ones quantise to 0)
+        assert (
+            m_dense
+            == dense.node(layer).params["kernel"].nonzero
+            > 0.97 * dense.node(layer).params["kernel"].values.size
+        )
+        assert m_pruned == pruned.node(layer).params["kernel"].nonzero
+        assert 0.25 < m_pruned / m_dense < 0.35
+    r_dense = Project(dense, Config()).report().multipliers
+    r_pruned = Project(pruned, Config()).report().multipliers
+    assert 0.25 < r_pruned / r_dense < 0.35
+    cfg = Config()
+    cfg.layer("conv").reuse_factor = 4
+    lay = lower_graph(pruned, cfg, "vitis").layers[0]
+    assert lay.multipliers == -(-pruned.node("conv").params["kernel"].nonzero // 4)
+
+
+def test_conv_reuse_factor_is_validated() -> None:
+    g = _conv_model(0.7)
+    cfg = Config()
+    cfg.layer("dw").reuse_factor = 10_000
+    with pytest.raises(LoweringError, match=r"ReuseFactor 10000 for layer 'dw' is invalid"):
+        lower_graph(g, cfg, "vitis")
