@@ -7,6 +7,8 @@ The layout follows hls4ml's so that its users recognise every concept::
     ProjectName: myproject
     Part: xcvu13p-flga2577-2-e
     ClockPeriod: 5.0
+    Technology: 045nm            # Catapult (ASIC): technology and library of `solution library add`
+    TechLibrary: nangate-45nm_beh
     Model:                       # defaults for every layer
       Precision: {input: fixed<16,6>, weight: auto, bias: auto, result: auto, table: auto}
       ReuseFactor: 1
@@ -29,6 +31,7 @@ overflow) and ``ResultFracBits`` fractional bits; tables use each function's def
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +49,8 @@ IO_TYPES = ("io_parallel", "io_stream")
 BACKENDS = ("vivado", "vitis", "catapult")
 PRECISION_KEYS = ("input", "weight", "bias", "scale", "shift", "result", "table")
 LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy")
+#: characters allowed in Technology / TechLibrary (they are written into a Tcl script)
+_TCL_WORD = re.compile(r"^[A-Za-z0-9_.+\-/]+$")
 
 
 class ConfigError(ValueError):
@@ -113,6 +118,8 @@ class Config:
     part: str = "xcvu13p-flga2577-2-e"
     clock_period: float = 5.0
     clock_uncertainty: float = 12.5  # percent
+    technology: str = "045nm"  # Catapult: -technology of the library
+    tech_library: str = "nangate-45nm_beh"  # Catapult: the technology library to add
     precision: dict[str, str] = field(
         default_factory=lambda: {
             "input": "fixed<16,6>",
@@ -161,6 +168,11 @@ class Config:
             raise ConfigError(f"Model.WeightBits must be between 2 and 62, got {self.weight_bits}")
         if self.result_frac_bits < 0 or self.result_frac_bits > 48:
             raise ConfigError(f"Model.ResultFracBits must be between 0 and 48, got {self.result_frac_bits}")
+        for key, value in (("Technology", self.technology), ("TechLibrary", self.tech_library)):
+            if not isinstance(value, str) or not _TCL_WORD.match(value):
+                raise ConfigError(
+                    f"{key} {value!r} must be a non-empty name of letters, digits and _ . + - / (no spaces or Tcl syntax)"
+                )
         if not (self.clock_period > 0):
             raise ConfigError(f"ClockPeriod must be positive (ns), got {self.clock_period}")
         entries = [("Model", LayerConfig(self.precision, self.reuse_factor, self.strategy))]
@@ -186,6 +198,8 @@ class Config:
             "Part": self.part,
             "ClockPeriod": self.clock_period,
             "ClockUncertainty": self.clock_uncertainty,
+            "Technology": self.technology,
+            "TechLibrary": self.tech_library,
             "Model": {
                 "Precision": dict(self.precision),
                 "ReuseFactor": self.reuse_factor,
@@ -206,6 +220,8 @@ class Config:
             "Part",
             "ClockPeriod",
             "ClockUncertainty",
+            "Technology",
+            "TechLibrary",
             "Model",
             "LayerType",
             "LayerName",
@@ -220,6 +236,8 @@ class Config:
         cfg.part = str(d.get("Part", cfg.part))
         cfg.clock_period = float(d.get("ClockPeriod", cfg.clock_period))
         cfg.clock_uncertainty = float(d.get("ClockUncertainty", cfg.clock_uncertainty))
+        cfg.technology = str(d.get("Technology", cfg.technology))
+        cfg.tech_library = str(d.get("TechLibrary", cfg.tech_library))
         model = d.get("Model", {}) or {}
         allowed_model = set(LAYER_KEYS) | {"WeightBits", "ResultFracBits"}
         bad = set(model) - allowed_model

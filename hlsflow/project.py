@@ -208,6 +208,10 @@ class Project:
         if self.output_dir is None or not (self.output_dir / "build_prj.tcl").exists():
             self.write()
         assert self.output_dir is not None
+        if self.config.backend == "catapult":
+            from hlsflow.backends.catapult.runner import run_build as run_catapult
+
+            return run_catapult(self.output_dir, csim=csim, synth=synth, cosim=cosim, export=export, tool=tool, timeout=timeout)
         return run_build(
             self.output_dir, self.config.backend, csim=csim, synth=synth, cosim=cosim, export=export, tool=tool, timeout=timeout
         )

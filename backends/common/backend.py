@@ -35,6 +35,8 @@ class Backend:
     tool_title: ClassVar[str] = ""
     run_command: ClassVar[str] = ""
     export_format: ClassVar[str] = "ip_catalog"
+    #: templates a family does not provide itself come from this family's folder
+    base_family: ClassVar[str] = "vivado"
 
     # -- what differs per tool -----------------------------------------------------
     def spell(self, t: FixedType) -> str:
@@ -54,6 +56,23 @@ class Backend:
 
     def stream_type(self, v: VarView) -> str:
         return f"hlsflow::stream<nnet::array<{v.type_name}, {v.channels}> >"
+
+    def stream_args(self, v: VarView) -> str:
+        """Constructor arguments of an internal stream (its name, where the tool takes one)."""
+        return f'("{v.name}")'
+
+    def top_prefix(self, prj: ProjectView) -> list[str]:
+        """Lines before the top function's definition (e.g. Catapult's ``#pragma hls_design top``)."""
+        return []
+
+    def target_line(self, prj: ProjectView) -> str:
+        """What the project is built for, as the README states it."""
+        return f"part `{prj.part}`, clock {prj.clock_period} ns ({prj.clock_uncertainty}% uncertainty)"
+
+    def template(self, rel: str) -> str:
+        """``<family>/<rel>`` when the family has it, else the base family's."""
+        own = f"{self.family}/{rel}"
+        return own if (templates_root() / own).is_file() else f"{self.base_family}/{rel}"
 
     # -- shared ----------------------------------------------------------------------
     def signature(self, prj: ProjectView) -> str:
@@ -89,6 +108,10 @@ class Backend:
             "array_pragmas": self.array_pragmas,
             "stream_pragmas": self.stream_pragmas,
             "stream_type": self.stream_type,
+            "stream_args": self.stream_args,
+            "top_prefix": self.top_prefix(prj),
+            "target_line": self.target_line(prj),
+            "cfg": config,
             "solution_lines": self.solution_lines(prj),
             "tool_title": self.tool_title,
             "run_command": self.run_command,
@@ -98,20 +121,20 @@ class Backend:
         try:
             fam = self.family
             files = {
-                f"firmware/{prj.name}.cpp": f"{fam}/firmware/top.cpp.jinja",
-                f"firmware/{prj.name}.h": f"{fam}/firmware/top.h.jinja",
-                "firmware/defines.h": f"{fam}/firmware/defines.h.jinja",
-                "firmware/parameters.h": f"{fam}/firmware/parameters.h.jinja",
-                f"tb/{prj.name}_test.cpp": f"{fam}/tb/test.cpp.jinja",
-                "csim/bridge.cpp": f"{fam}/csim/bridge.cpp.jinja",
-                "build_prj.tcl": f"{fam}/build_prj.tcl.jinja",
-                "README.md": f"{fam}/README.md.jinja",
+                f"firmware/{prj.name}.cpp": "firmware/top.cpp.jinja",
+                f"firmware/{prj.name}.h": "firmware/top.h.jinja",
+                "firmware/defines.h": "firmware/defines.h.jinja",
+                "firmware/parameters.h": "firmware/parameters.h.jinja",
+                f"tb/{prj.name}_test.cpp": "tb/test.cpp.jinja",
+                "csim/bridge.cpp": "csim/bridge.cpp.jinja",
+                "build_prj.tcl": "build_prj.tcl.jinja",
+                "README.md": "README.md.jinja",
             }
             for dst, tpl in files.items():
                 path = stage / dst
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(env.get_template(tpl).render(**ctx))
-            wtpl = env.get_template(f"{fam}/firmware/weights.h.jinja")
+                path.write_text(env.get_template(self.template(tpl)).render(**ctx))
+            wtpl = env.get_template(self.template("firmware/weights.h.jinja"))
             (stage / "firmware/weights").mkdir(parents=True, exist_ok=True)
             for a in prj.arrays:
                 (stage / "firmware/weights" / f"{a.name}.h").write_text(wtpl.render(a=a))

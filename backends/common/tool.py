@@ -365,3 +365,47 @@ def run_logged(
     if returncode != 0:
         raise ToolFailedError(tool.name, returncode, log_path, excerpt.lines())
     return seconds
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """What one tool run on a project produced (shared by every vendor runner)."""
+
+    project_dir: Path
+    tool: ToolInfo
+    command: tuple[str, ...]
+    seconds: float
+    log_path: Path
+    report_path: Path | None
+
+
+def run_project_steps(
+    project_dir: str | Path,
+    locate: Callable[[], ToolInfo],
+    *,
+    script: str,
+    log_name: str,
+    write_opts: Callable[[Path], object],
+    steps: Mapping[str, bool],
+    timeout: float | None,
+    log: Callable[[str], None] | None,
+    find_report: Callable[[Path, float], Path | None] | None,
+) -> StepRun:
+    """Validate the request, find the tool, write the step options, run the tool with a
+    log, and locate the report it wrote during this run (``find_report(project,
+    started)``, only when synthesis was requested)."""
+    project = Path(project_dir).expanduser().resolve()
+    if not (project / script).is_file():
+        raise FileNotFoundError(f"{project}: no {script} (write the project before building it)")
+    if not any(steps.values()):
+        raise ValueError("run_build: " + ", ".join(steps) + " are all off; nothing to run")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"run_build: timeout must be a positive number of seconds, not {timeout!r}")
+    info = locate()
+    write_opts(project)
+    command = info.command(script)
+    log_path = project / log_name
+    started = time.time()
+    seconds = run_logged(info, command, project, log_path, timeout=timeout, on_line=log)
+    report = find_report(project, started) if (find_report is not None and steps.get("synth")) else None
+    return StepRun(project, info, command, seconds, log_path, report)

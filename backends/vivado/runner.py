@@ -19,7 +19,6 @@ in how the tool is found and called, which each backend's ``TOOL_SPEC`` describe
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from hlsflow.backends.common.tool import (
     ToolSpec,
     ToolTimeoutError,
     locate_tool,
-    run_logged,
+    run_project_steps,
 )
 from hlsflow.backends.vivado.report import SynthReport, find_csynth_report, parse_csynth_xml
 
@@ -172,24 +171,19 @@ def run_build(
         ToolTimeoutError: the tool ran past ``timeout``.
         ReportError: synthesis wrote a report that cannot be read.
     """
-    project = Path(project_dir).expanduser().resolve()
-    if not (project / BUILD_SCRIPT).is_file():
-        raise FileNotFoundError(f"{project}: no {BUILD_SCRIPT} (write the project before building it)")
-    if not (csim or synth or cosim or export):
-        raise ValueError("run_build: csim, synth, cosim and export are all off; nothing to run")
-    if timeout is not None and not timeout > 0:
-        raise ValueError(f"run_build: timeout must be a positive number of seconds, not {timeout!r}")
-    info = find_tool(backend, tool)
-    write_build_opts(project, csim=csim, synth=synth, cosim=cosim, export=export)
-    command = info.command(BUILD_SCRIPT)
-    log_path = project / LOG_NAME
-    started = time.time()
-    seconds = run_logged(info, command, project, log_path, timeout=timeout, on_line=log)
-    report = None
-    if synth:
-        found = find_csynth_report(project, newer_than=started - _MTIME_SLACK)
-        if found is not None:
-            report = parse_csynth_xml(found)
+    run = run_project_steps(
+        project_dir,
+        lambda: find_tool(backend, tool),
+        script=BUILD_SCRIPT,
+        log_name=LOG_NAME,
+        write_opts=lambda p: write_build_opts(p, csim=csim, synth=synth, cosim=cosim, export=export),
+        steps={"csim": csim, "synth": synth, "cosim": cosim, "export": export},
+        timeout=timeout,
+        log=log,
+        find_report=lambda p, started: find_csynth_report(p, newer_than=started - _MTIME_SLACK),
+    )
+    project, info, command, seconds, log_path = run.project_dir, run.tool, run.command, run.seconds, run.log_path
+    report = parse_csynth_xml(run.report_path) if run.report_path is not None else None
     return BuildResult(
         project_dir=project,
         tool=info,

@@ -77,10 +77,14 @@ def _fan_out(graph: Graph, ctx: LowerContext, v: Value) -> LayerView | None:
     """A stream can be read once: give each consumer of a fanned-out stream its own
     copy, written by one ``clone`` layer (io_parallel arrays are simply shared)."""
     users = list(v.users)
-    if ctx.io_type != "io_stream" or len(users) < 2:
+    is_output = any(v is o for o in graph.outputs)
+    if ctx.io_type != "io_stream" or len(users) + int(is_output) < 2:
         return None
-    if any(v is o for o in graph.outputs):
-        raise LoweringError(f"%{v.name} is both a graph output and an input of other layers; io_stream cannot fan it out")
+    if is_output:
+        raise LoweringError(
+            f"%{v.name} is both a graph output and an input of other layers; io_stream cannot read a top-level "
+            "output stream inside the design. Use io_parallel, or make the model output a separate layer."
+        )
     src = ctx.var(v)
     copies = []
     for i, u in enumerate(users):

@@ -1,0 +1,1 @@
+"""Catapult HLS (ASIC) backend."""

@@ -1,0 +1,44 @@
+// hlsflow C-simulation model of Algorithmic C ac_channel<T>: an unbounded FIFO with the
+// read/write/empty/size/nb_read interface. Written for hlsflow from the documented API.
+#ifndef HLSFLOW_SIM_AC_CHANNEL_H
+#define HLSFLOW_SIM_AC_CHANNEL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <deque>
+
+template <class T>
+class ac_channel {
+   public:
+    ac_channel() {}
+    explicit ac_channel(int init) : q_(init > 0 ? init : 0) {}
+    ac_channel(int init, T val) : q_(init > 0 ? init : 0, val) {}
+
+    T read() {
+        if (q_.empty()) {
+            fprintf(stderr, "ac_channel: read from an empty channel\n");
+            abort();
+        }
+        T t = q_.front();
+        q_.pop_front();
+        return t;
+    }
+    bool nb_read(T& t) {
+        if (q_.empty()) return false;
+        t = read();
+        return true;
+    }
+    void write(const T& t) { q_.push_back(t); }
+    bool empty() const { return q_.empty(); }
+    bool available(unsigned k) const { return q_.size() >= k; }
+    unsigned size() const { return (unsigned)q_.size(); }
+    unsigned debug_size() const { return size(); }
+
+   private:
+    ac_channel(const ac_channel&);  // channels are not copied (as in the AC library)
+    ac_channel& operator=(const ac_channel&);
+    std::deque<T> q_;
+};
+
+#endif
