@@ -303,11 +303,15 @@ def convert(
         cfg = Config.from_yaml(config)
     _apply_overrides(cfg, {"backend": backend, "io_type": io_type, "project_name": project_name})
     graph = load_graph(model, weights)
-    cfg.validate()
+    cfg.validate(graph)  # LayerName entries must name layers of the source model
+    names_before = {n.name for n in graph.nodes}
     ctx = PassContext(cfg)
     ctx.log.extend(getattr(graph, "meta_log", []))  # the frontend's notes (e.g. scaling ops)
     records = PassManager(pipeline, dump_dir=dump_ir, on_pass=on_pass).run(graph, ctx)
-    cfg.validate(graph)
+    gone = sorted(set(cfg.layer_name) & (names_before - {n.name for n in graph.nodes}))
+    for name in gone:
+        ctx.note(f"config: LayerName.{name} applies to no layer after optimisation (the layer was folded or removed)")
+    cfg.validate()
     return Project(
         graph,
         cfg,

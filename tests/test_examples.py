@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import hlsflow
+from hlsflow.emulate import run
 
 ZOO = Path(__file__).resolve().parent.parent / "example-models"
 MODELS = sorted(p.name for p in ZOO.iterdir() if (p / "model.h5").exists())
@@ -69,3 +70,23 @@ def test_qkeras_quantised_layers_are_exact(tf) -> None:
         print(f"{layer}: {diff} of {q.size} values differ from QKeras")
         total_diff += diff
     assert total_diff == 0
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("backend", ["vitis", "catapult"])
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+@pytest.mark.parametrize("name", MODELS)
+def test_example_csim_equals_emulate(name: str, backend: str, io_type: str, tf, tmp_path, monkeypatch) -> None:
+    """Every example model, both io types, Vitis and Catapult: C-simulation of the
+    shipped inputs equals the emulator bit for bit (own headers)."""
+    monkeypatch.setenv("HLSFLOW_CACHE", str(tmp_path / "cache"))
+    d = ZOO / name
+    prj = hlsflow.convert(d / "model.h5", backend=backend, io_type=io_type)
+    prj.write(tmp_path / "prj")
+    x = np.load(d / "x_test.npy")
+    x = np.concatenate([x, x])[: max(1000, len(x))]  # at least 1000 inputs
+    got = prj.csim_raw(x)[0].mant
+    want = run(prj.graph, x)[0][0].mant
+    diff = int(np.count_nonzero(got != want))
+    print(f"{name} {backend} {io_type}: {diff} of {want.size} values differ on {len(x)} inputs")
+    assert diff == 0

@@ -28,6 +28,7 @@ import numpy as np
 from hlsflow.config import ConfigError, ResolvedLayer
 from hlsflow.ir.constant import exact_fixed_type
 from hlsflow.ir.types import FixedType, IntType, Overflow, Rounding, TensorType, as_fixed, parse_type
+from hlsflow.numerics.fixed import type_for_range
 from hlsflow.passes.base import Pass, PassContext
 
 if TYPE_CHECKING:
@@ -118,9 +119,12 @@ def _auto_result(node: Node, natural: FixedType, frac_bits: int) -> FixedType:
         return natural
     if natural.frac <= keep:
         return natural
-    # Keep all integer bits (no overflow is possible) and drop fractional ones by
-    # truncation, which never rounds past the maximum.
-    return FixedType(natural.integer + keep, natural.integer, natural.signed, Rounding.TRN, Overflow.WRAP)
+    # Drop fractional bits by truncation (floor never rounds past the maximum) and keep
+    # exactly the range the truncated values can take, so no overflow is possible; this
+    # also covers natural types whose values are all below 2**-keep.
+    shift = natural.frac - keep
+    lo, hi = natural.min_mant >> shift, natural.max_mant >> shift
+    return type_for_range(lo, hi, keep).with_modes(Rounding.TRN, Overflow.WRAP)
 
 
 def _input_type(r: ResolvedLayer, default: str) -> FixedType:

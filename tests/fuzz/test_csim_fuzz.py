@@ -53,3 +53,21 @@ def test_csim_equals_emulate(case: Case, tmp_path_factory: pytest.TempPathFactor
 @given(case=models(max_layers=3))
 def test_csim_equals_emulate_official_headers(case: Case, tmp_path_factory: pytest.TempPathFactory, ap_types) -> None:
     check_case(case, tmp_path_factory.mktemp("fuzzap") / "prj", include_dir=ap_types)
+
+
+@pytest.mark.csim
+@settings(max_examples=int(os.environ.get("HLSFLOW_FUZZ_CASES", "6")), deadline=None, suppress_health_check=SUPPRESS)
+@given(case=models())
+def test_csim_equals_emulate_catapult(case: Case, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The same property through the Catapult backend (ac_fixed, own headers)."""
+    case.config.backend = "catapult"
+    check_case(case, tmp_path_factory.mktemp("fuzzac") / "prj")
+
+
+@pytest.mark.slow
+@pytest.mark.csim
+@settings(max_examples=int(os.environ.get("HLSFLOW_FUZZ_DEEP", "40")), deadline=None, suppress_health_check=SUPPRESS)
+@given(case=models())
+def test_csim_fuzz_deep(case: Case, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """CI's deeper profile (HLSFLOW_FUZZ_DEEP cases, default 40)."""
+    check_case(case, tmp_path_factory.mktemp("fuzzdeep") / "prj")
