@@ -33,22 +33,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
-def official_ap_types() -> Path | None:
+def official_headers(rel: str, header: str) -> Path | None:
+    """A vendor header folder shipped in the hls4ml wheel (found without importing hls4ml)."""
     spec = importlib.util.find_spec("hls4ml")
     if spec is None or not spec.submodule_search_locations:
         return None
-    p = Path(list(spec.submodule_search_locations)[0]) / "templates" / "vivado" / "ap_types"
-    return p if (p / "ap_fixed.h").exists() else None
+    p = Path(list(spec.submodule_search_locations)[0]) / "templates" / rel
+    return p if (p / header).exists() else None
+
+
+def official_ap_types() -> Path | None:
+    return official_headers("vivado/ap_types", "ap_fixed.h")
+
+
+def _oracle(p: Path | None, what: str) -> Path:
+    if p is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"hls4ml (dev extra) is not installed: the official {what} oracle is missing in CI")
+        pytest.skip(f"hls4ml not installed: no official {what} headers to compare against")
+    return p
 
 
 @pytest.fixture(scope="session")
 def ap_types() -> Path:
-    p = official_ap_types()
-    if p is None:
-        if os.environ.get("CI"):
-            pytest.fail("hls4ml (dev extra) is not installed: the official ap_types oracle is missing in CI")
-        pytest.skip("hls4ml not installed: no official ap_types headers to compare against")
-    return p
+    return _oracle(official_ap_types(), "ap_types")
+
+
+@pytest.fixture(scope="session")
+def ac_types() -> Path:
+    return _oracle(official_headers("catapult/ac_types/include", "ac_fixed.h"), "ac_types")
 
 
 @pytest.fixture(autouse=True)

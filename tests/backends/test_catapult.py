@@ -4,14 +4,13 @@ projects of the same model agree, and the Catapult driver / report parser work."
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+from csim_helpers import assert_csim_matches, csim_inputs
 
 from hlsflow.config import Config, ConfigError
-from hlsflow.emulate import run
 from hlsflow.ir import Constant, FixedType, Graph, TensorType
 from hlsflow.ir.graph import Node, Value
 from hlsflow.ir.ops.activation import Activation
@@ -23,26 +22,6 @@ from hlsflow.ir.ops.pool import Pool
 from hlsflow.ir.ops.softmax import Softmax
 from hlsflow.ir.types import Overflow, Rounding
 from hlsflow.project import Project
-
-
-def official_ac_types() -> Path | None:
-    spec = importlib.util.find_spec("hls4ml")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    p = Path(list(spec.submodule_search_locations)[0]) / "templates" / "catapult" / "ac_types" / "include"
-    return p if (p / "ac_fixed.h").exists() else None
-
-
-@pytest.fixture(scope="session")
-def ac_types() -> Path:
-    import os
-
-    p = official_ac_types()
-    if p is None:
-        if os.environ.get("CI"):
-            pytest.fail("hls4ml (dev extra) is not installed: the official ac_types oracle is missing in CI")
-        pytest.skip("hls4ml not installed: no official ac_types headers")
-    return p
 
 
 def _const(rng: np.random.Generator, shape: tuple[int, ...], t: FixedType, sparsity: float = 0.3) -> Constant:
@@ -89,27 +68,6 @@ def _graph(seed: int) -> Graph:
     return g
 
 
-def _inputs(g: Graph, seed: int, n: int = 1200) -> np.ndarray:
-    t = g.inputs[0].type
-    rng = np.random.default_rng(seed)
-    lo, hi = t.elem.min_value, t.elem.max_value
-    x = rng.uniform(lo - 1, hi + 1, size=(n,) + t.shape) * rng.random((n,) + (1,) * len(t.shape))
-    x[:10] = hi
-    x[10:20] = lo
-    x[20:30] = 0.0
-    return x
-
-
-def _check(prj: Project, x: np.ndarray, include_dir: object = None) -> None:
-    want = run(prj.graph, x)[0]
-    got = prj.csim_raw(x, include_dir=include_dir)
-    assert len(got) == len(want)
-    for v, a, b in zip(prj.graph.outputs, got, want):
-        assert a.mant.shape == b.mant.shape, v.name
-        bad = int(np.count_nonzero(a.mant != b.mant))
-        assert bad == 0, f"{v.name}: {bad} of {b.mant.size} values differ from the emulator"
-
-
 def _project(tmp_path: Path, io_type: str, backend: str = "catapult", seed: int = 1) -> Project:
     prj = Project(_graph(seed), Config(backend=backend, project_name=f"cat_{io_type}", io_type=io_type))
     prj.write(tmp_path / f"{backend}_{io_type}")
@@ -121,20 +79,20 @@ def _project(tmp_path: Path, io_type: str, backend: str = "catapult", seed: int 
 def test_csim_own_ac_headers(tmp_path: Path, io_type: str) -> None:
     prj = _project(tmp_path, io_type)
     assert (prj.output_dir / "sim" / "ac_fixed.h").exists()
-    _check(prj, _inputs(prj.graph, 2))
+    assert_csim_matches(prj, csim_inputs(prj.graph, 2))
 
 
 @pytest.mark.csim
 @pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
 def test_csim_official_ac_headers(tmp_path: Path, ac_types: Path, io_type: str) -> None:
     prj = _project(tmp_path, io_type)
-    _check(prj, _inputs(prj.graph, 3), ac_types)
+    assert_csim_matches(prj, csim_inputs(prj.graph, 3), ac_types)
 
 
 @pytest.mark.csim
 @pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
 def test_vitis_and_catapult_agree(tmp_path: Path, io_type: str) -> None:
-    x = _inputs(_graph(4), 5)
+    x = csim_inputs(_graph(4), 5)
     cat = _project(tmp_path, io_type, "catapult", 4).csim_raw(x)
     vit = _project(tmp_path, io_type, "vitis", 4).csim_raw(x)
     for a, b in zip(cat, vit):

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from csim_helpers import assert_csim_matches, csim_inputs
 from hlsflow.backends.common.lowering import LoweringError, lower_graph
 
 from hlsflow.config import Config
-from hlsflow.emulate import run, trace
+from hlsflow.emulate import trace
 from hlsflow.ir import Constant, FixedType, Graph, TensorType
 from hlsflow.ir.graph import Node, Value
 from hlsflow.ir.ops.conv1d import Conv1D
@@ -114,34 +115,11 @@ def _graph_1d(seed: int) -> Graph:
     return g
 
 
-def _inputs(g: Graph, seed: int, n: int = 1200) -> np.ndarray:
-    """Random data over (and beyond) the input range, with all-max, all-min and all-zero samples."""
-    t = g.inputs[0].type
-    rng = np.random.default_rng(seed)
-    lo, hi = t.elem.min_value, t.elem.max_value
-    x = rng.uniform(lo - 1, hi + 1, size=(n,) + t.shape) * rng.random((n,) + (1,) * len(t.shape))
-    x[:10] = hi
-    x[10:20] = lo
-    x[20:30] = 0.0
-    x[30:60] = rng.choice([lo, hi], size=(30,) + t.shape)
-    return x
-
-
 def _config(name: str, io_type: str, strategy: str, reuse: dict[str, int]) -> Config:
     cfg = Config(project_name=name, io_type=io_type, strategy=strategy)
     for layer, rf in reuse.items():
         cfg.layer(layer).reuse_factor = rf
     return cfg
-
-
-def _check(prj: Project, x: np.ndarray, include_dir: object = None) -> None:
-    want = run(prj.graph, x)[0]
-    got = prj.csim_raw(x, include_dir=include_dir)
-    assert len(got) == len(want)
-    for v, a, b in zip(prj.graph.outputs, got, want):
-        assert a.mant.shape == b.mant.shape, v.name
-        bad = int(np.count_nonzero(a.mant != b.mant))
-        assert bad == 0, f"{v.name}: {bad} of {b.mant.size} values differ from the emulator"
 
 
 def _overflowing(g: Graph, x: np.ndarray, names: Sequence[str]) -> None:
@@ -163,9 +141,9 @@ def test_spatial_2d_matches_emulator(tmp_path, ap_types, io_type: str, strategy:
     reuse = GRAPH_2D_REUSE if strategy == "Resource" else {}
     prj = Project(g, _config("sp2d", io_type, strategy, reuse))
     prj.write(tmp_path / "prj")
-    x = _inputs(g, 2)
+    x = csim_inputs(g, 2, mixed_extremes=True)
     _overflowing(g, x, ["conv", "avgpool", "pw", "maxpool"])
-    _check(prj, x, ap_types)
+    assert_csim_matches(prj, x, ap_types)
 
 
 @pytest.mark.csim
@@ -174,9 +152,9 @@ def test_spatial_1d_matches_emulator(tmp_path, ap_types, io_type: str) -> None:
     g = _graph_1d(3)
     prj = Project(g, _config("sp1d", io_type, "Resource", GRAPH_1D_REUSE))
     prj.write(tmp_path / "prj")
-    x = _inputs(g, 4)
+    x = csim_inputs(g, 4, mixed_extremes=True)
     _overflowing(g, x, ["c1", "c2", "gavg"])
-    _check(prj, x, ap_types)
+    assert_csim_matches(prj, x, ap_types)
 
 
 @pytest.mark.csim
@@ -186,7 +164,7 @@ def test_spatial_own_headers(tmp_path) -> None:
     prj.write(tmp_path / "prj")
     if not (tmp_path / "prj" / "sim" / "ap_fixed.h").exists():
         pytest.fail("hlsflow's own ap_fixed simulation headers are missing from the project")
-    _check(prj, _inputs(g, 6, 1000))
+    assert_csim_matches(prj, csim_inputs(g, 6, 1000, mixed_extremes=True))
 
 
 def _conv_model(sparsity: float) -> Graph:
