@@ -49,7 +49,7 @@ def test_csim_equals_emulate(case: Case, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.mark.csim
-@settings(max_examples=3, deadline=None, suppress_health_check=SUPPRESS)
+@settings(max_examples=int(os.environ.get("HLSFLOW_FUZZ_AP", "3")), deadline=None, suppress_health_check=SUPPRESS)
 @given(case=models(max_layers=3))
 def test_csim_equals_emulate_official_headers(case: Case, tmp_path_factory: pytest.TempPathFactory, ap_types) -> None:
     check_case(case, tmp_path_factory.mktemp("fuzzap") / "prj", include_dir=ap_types)
