@@ -243,20 +243,22 @@ def run(model_dir: str, output_dir: str | None, io_type: str | None, no_csim: bo
 @click.option("--tool", default=None, help="Tool name, path or install folder (default: found on PATH / XILINX_HLS / XILINX_VIVADO).")
 @_handled
 def build(project_dir: str, csim: bool, synth: bool, cosim: bool, export: bool, tool: str | None) -> None:
-    """Run the vendor HLS tool on a project written by `hlsflow convert -o` / `run`."""
+    """Run the vendor HLS tool (Vivado/Vitis HLS or Catapult, per the project's backend) on
+    a project written by `hlsflow convert -o` / `run`."""
     import yaml
 
-    from hlsflow.backends.vivado.runner import run_build
+    from hlsflow.backends.registry import get_backend
 
-    cfg = yaml.safe_load((Path(project_dir) / "hlsflow_config.yml").read_text())
-    res = run_build(project_dir, str(cfg.get("Backend", "vitis")), csim=csim, synth=synth, cosim=cosim, export=export, tool=tool)
+    cfg_path = Path(project_dir) / "hlsflow_config.yml"
+    if not cfg_path.is_file():
+        raise FileNotFoundError(f"{cfg_path}: not an hlsflow project (write one with `hlsflow convert -o DIR`)")
+    cfg = yaml.safe_load(cfg_path.read_text()) or {}
+    backend = get_backend(str(cfg.get("Backend", "vitis")))
+    res = backend.run_build(project_dir, csim=csim, synth=synth, cosim=cosim, export=export, tool=tool)
     con = _console()
     con.print(f"{res.tool.name} finished in {res.seconds:.0f} s; log: {res.log_path}")
     if res.report is not None:
-        r = res.report
-        con.print(f"latency {r.latency_best}-{r.latency_worst} cycles, interval {r.interval_min}-{r.interval_max}, "
-                  f"estimated clock {r.estimated_clock_ns} ns (target {r.target_clock_ns} ns)")
-        con.print(f"used: {r.used}  available: {r.available}")
+        con.print(res.report.summary())
 
 
 @main.command()

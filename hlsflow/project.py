@@ -200,30 +200,27 @@ class Project:
         tool: str | None = None,
         timeout: float | None = None,
     ) -> Any:
-        """Run the vendor tool (Vitis: ``vitis-run``/``vitis_hls``; Vivado: ``vivado_hls``)
-        on the written project; raises ToolNotFoundError with instructions when none is
-        installed. Returns the BuildResult (with the parsed synthesis report)."""
-        from hlsflow.backends.vivado.runner import run_build
+        """Run the backend's vendor tool on the written project (Vitis: ``vitis-run`` /
+        ``vitis_hls``; Vivado: ``vivado_hls``; Catapult: ``catapult -shell``); raises
+        ToolNotFoundError with instructions when none is installed. Returns the build
+        result with the parsed synthesis report."""
+        from hlsflow.backends.registry import get_backend
 
         if self.output_dir is None or not (self.output_dir / "build_prj.tcl").exists():
             self.write()
         assert self.output_dir is not None
-        if self.config.backend == "catapult":
-            from hlsflow.backends.catapult.runner import run_build as run_catapult
-
-            return run_catapult(self.output_dir, csim=csim, synth=synth, cosim=cosim, export=export, tool=tool, timeout=timeout)
-        return run_build(
-            self.output_dir, self.config.backend, csim=csim, synth=synth, cosim=cosim, export=export, tool=tool, timeout=timeout
+        return get_backend(self.config.backend).run_build(
+            self.output_dir, csim=csim, synth=synth, cosim=cosim, export=export, tool=tool, timeout=timeout
         )
 
     def synthesis_report(self) -> Any:
-        """The vendor's C-synthesis report of the written project, or None."""
+        """The vendor's synthesis report of the written project (Vivado/Vitis csynth XML,
+        Catapult rtl.rpt), or None when the tool has not run."""
         if self.output_dir is None:
             return None
-        from hlsflow.backends.vivado.report import find_csynth_report, parse_csynth_xml
+        from hlsflow.backends.registry import get_backend
 
-        path = find_csynth_report(self.output_dir, self.config.project_name)
-        return parse_csynth_xml(path) if path is not None else None
+        return get_backend(self.config.backend).synthesis_report(self.output_dir, self.config.project_name)
 
     # -- reporting ---------------------------------------------------------------
     def report(self) -> Report:

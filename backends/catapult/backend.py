@@ -8,7 +8,8 @@ script and the type layer / simulation headers are Catapult's own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 from hlsflow.backends.common.backend import Backend
 from hlsflow.backends.common.views import ProjectView, VarView
@@ -47,6 +48,17 @@ class CatapultBackend(Backend):
 
     def spell(self, t: FixedType) -> str:
         return spell_ac(t)
+
+    def run_build(self, project_dir: str | Path, **steps: Any) -> Any:
+        from hlsflow.backends.catapult.runner import run_build
+
+        return run_build(project_dir, **steps)
+
+    def synthesis_report(self, project_dir: str | Path, top: str) -> Any:
+        from hlsflow.backends.catapult.report import find_rtl_report, parse_rtl_report
+
+        path = find_rtl_report(project_dir)
+        return parse_rtl_report(path) if path is not None else None
 
     def top_prefix(self, prj: ProjectView) -> list[str]:
         return ["#pragma hls_design top"]

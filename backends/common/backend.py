@@ -69,6 +69,17 @@ class Backend:
         """What the project is built for, as the README states it."""
         return f"part `{prj.part}`, clock {prj.clock_period} ns ({prj.clock_uncertainty}% uncertainty)"
 
+    # -- the vendor tool ---------------------------------------------------------------
+    def run_build(self, project_dir: str | Path, **steps: Any) -> Any:
+        """Run this backend's vendor tool on a written project (steps: csim, synth,
+        cosim, export, tool, timeout, log); returns the tool's build result."""
+        raise NotImplementedError
+
+    def synthesis_report(self, project_dir: str | Path, top: str) -> Any:
+        """The newest synthesis report the vendor tool left in ``project_dir`` (parsed), or
+        None when there is none yet."""
+        raise NotImplementedError
+
     def template(self, rel: str) -> str:
         """``<family>/<rel>`` when the family has it, else the base family's."""
         own = f"{self.family}/{rel}"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 from hlsflow.backends.common.backend import Backend
 from hlsflow.backends.common.views import ProjectView, VarView
@@ -28,6 +29,17 @@ class VivadoBackend(Backend):
 
     def spell(self, t: FixedType) -> str:
         return spell_ap(t)
+
+    def run_build(self, project_dir: str | Path, **steps: Any) -> Any:
+        from hlsflow.backends.vivado.runner import run_build
+
+        return run_build(project_dir, self.name, **steps)
+
+    def synthesis_report(self, project_dir: str | Path, top: str) -> Any:
+        from hlsflow.backends.vivado.report import find_csynth_report, parse_csynth_xml
+
+        path = find_csynth_report(project_dir, top)
+        return parse_csynth_xml(path) if path is not None else None
 
     def top_pragmas(self, prj: ProjectView) -> list[str]:
         ports = [v.name for v in prj.inputs + prj.outputs]

@@ -149,6 +149,13 @@ class SynthReport:
         """
         return _percent(self.used, self.available)
 
+    def summary(self) -> str:
+        """One line for the CLI: latency, interval, clock and the resources used."""
+        used = ", ".join(f"{k} {v}" for k, v in self.used.as_dict().items() if v is not None)
+        return (f"latency {self.latency_best}-{self.latency_worst} cycles, interval "
+                f"{self.interval_min}-{self.interval_max}, estimated clock {self.estimated_clock_ns} ns "
+                f"(target {self.target_clock_ns} ns); used: {used}")
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict: every field (``path`` as a string, resources keyed by
         vendor name), plus ``utilisation`` (percent) and ``fmax_mhz``."""

@@ -404,3 +404,22 @@ def test_real_tool_smoke(backend: str, tmp_path: Path) -> None:
     assert result.report.top == "smoke_top"
     assert result.report.target_clock_ns == 5.0
     assert result.report.latency_worst is not None and result.report.used.dsp is not None
+
+
+@posix_only
+def test_cli_build_uses_the_project_backend(fake: Path, tmp_path: Path) -> None:
+    """`hlsflow build DIR` reads the backend from hlsflow_config.yml and prints the report."""
+    from click.testing import CliRunner
+
+    from hlsflow.cli import main
+
+    _tool(fake, "vivado_hls", RECORD + VIVADO_SYNTH)
+    prj = _project(tmp_path)
+    (prj / "hlsflow_config.yml").write_text("Backend: vivado\n")
+    out = CliRunner().invoke(main, ["build", str(prj)])
+    assert out.exit_code == 0, out.output
+    report = parse_csynth_xml(prj / "myproject_prj/solution1/syn/report/myproject_csynth.xml")
+    assert report.summary() in " ".join(out.output.split())
+    assert f"latency {report.latency_best}-{report.latency_worst} cycles" in report.summary()
+    bad = CliRunner().invoke(main, ["build", str(tmp_path / "bin")])
+    assert bad.exit_code == 2 and "not an hlsflow project" in bad.output
