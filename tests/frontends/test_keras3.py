@@ -180,12 +180,14 @@ def test_corrupted_keras3_files_give_one_clear_error(keras3, tmp_path) -> None:
 
 @pytest.mark.csim
 @pytest.mark.slow
-def test_keras3_csim_equals_emulate(keras3, tmp_path) -> None:
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+@pytest.mark.parametrize("backend", ["vitis", "catapult"])
+def test_keras3_csim_equals_emulate(keras3, backend, io_type, tmp_path) -> None:
     model = _cnn(keras3)
     _randomize(model, seed=2)
     path = tmp_path / "m.keras"
     model.save(path)
-    prj = hlsflow.convert(path, io_type="io_stream", output_dir=tmp_path / "prj")
+    prj = hlsflow.convert(path, backend=backend, io_type=io_type, output_dir=tmp_path / "prj")
     prj.write()
-    x = np.round(np.random.default_rng(1).normal(size=(10, 10, 10, 3)) * 1024) / 1024
+    x = np.round(np.random.default_rng(1).normal(size=(1000, 10, 10, 3)) * 1024) / 1024
     np.testing.assert_array_equal(prj.csim(x), prj.emulate(x))

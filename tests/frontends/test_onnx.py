@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
+import onnx_models
 import pytest
-from onnx_helpers import GraphBuilder, agreement, export, grid_inputs, nhwc, ort_run, teacher_labels, train
+from onnx_helpers import GraphBuilder, agreement, grid_inputs, nhwc, ort_run
 
 import hlsflow
 from hlsflow.frontends.errors import FrontendError, UnsupportedModelError
@@ -37,102 +38,40 @@ def torch_nn():
 
 @torch_mark
 def test_torch_mlp(torch_nn, tmp_path) -> None:
-    nn = torch_nn
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(2000, 20)).astype(np.float32)
-    y = teacher_labels(x, 5)
-    model = nn.Sequential(
-        nn.Linear(20, 32),
-        nn.ReLU(),
-        nn.Dropout(0.1),
-        nn.Linear(32, 16),
-        nn.LeakyReLU(0.1),
-        nn.BatchNorm1d(16),
-        nn.Linear(16, 16),
-        nn.Tanh(),
-        nn.Linear(16, 5),
-        nn.Softmax(dim=-1),
-    )
-    train(model, x, y)
-    m = export(model, (1, 20))
+    case = onnx_models.torch_mlp()
     path = tmp_path / "mlp.onnx"
-    onnx.save(m, path)
+    onnx.save(case.model, path)
     prj = hlsflow.convert(path)
     assert prj.graph.name == "mlp"
     kinds = [n.kind for n in prj.graph.nodes]
     assert kinds.count("dense") == 4 and "dropout" not in kinds and kinds[-1] == "softmax"
-    xt = x[:600]
-    agree = _check(prj, m, xt)
+    agree = _check(prj, case.model, case.x[:600])
     print(f"torch MLP: argmax agreement {agree:.4f}")
     for n in prj.graph.nodes:
         assert {"source_layer", "source_class", "onnx_domain"} <= set(n.meta)
 
 
-class _CNN:
-    @staticmethod
-    def build(nn):
-        class CNN(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.c1 = nn.Conv2d(3, 8, 3, padding=1)
-                self.bn1 = nn.BatchNorm2d(8)
-                self.dw = nn.Conv2d(8, 16, 3, padding=1, groups=8)  # depthwise, multiplier 2
-                self.c2 = nn.Conv2d(16, 8, 3, stride=2, padding=1, bias=False)
-                self.pool = nn.AvgPool2d(3, stride=1, padding=1)  # count_include_pad=True
-                self.fc = nn.Linear(8 * 4 * 4, 6)
-
-            def forward(self, x):
-                x = nn.functional.relu6(self.bn1(self.c1(x)))
-                x = nn.functional.max_pool2d(x, 2)
-                x = nn.functional.elu(self.dw(x))
-                x = self.pool(self.c2(x))
-                return self.fc(x.view(x.size(0), -1))
-
-        return CNN()
-
-
 @torch_mark
 def test_torch_cnn_channels_last_and_flatten_order(torch_nn) -> None:
-    nn = torch_nn
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(1000, 3, 16, 16)).astype(np.float32)
-    y = teacher_labels(x, 6, seed=1)
-    model = train(_CNN.build(nn), x, y, steps=100, lr=0.02)
-    m = export(model, (1, 3, 16, 16), opset=11)
-    prj = hlsflow.convert(m, io_type="io_stream")
+    case = onnx_models.torch_cnn()
+    prj = hlsflow.convert(case.model, io_type="io_stream")
     g = prj.graph
     (inp,) = g.inputs
     assert inp.type.shape == (16, 16, 3)  # channels-last IR input
     assert inp.producer.meta["onnx_shape"] == (3, 16, 16) and inp.producer.meta["ir_order"] == (1, 2, 0)
     kinds = [n.kind for n in g.nodes]
     assert "depthwise_conv2d" in kinds and "zero_padding" in kinds and "flatten" in kinds
-    agree = _check(prj, m, x[:500], nhwc(x[:500]))
+    agree = _check(prj, case.model, case.x[:500], case.x_ir[:500])
     print(f"torch CNN: argmax agreement {agree:.4f}")
 
 
 @torch_mark
 def test_torch_conv1d(torch_nn) -> None:
-    nn = torch_nn
-    rng = np.random.default_rng(2)
-    x = rng.normal(size=(1500, 4, 32)).astype(np.float32)
-    y = teacher_labels(x, 4, seed=2)
-    model = nn.Sequential(
-        nn.Conv1d(4, 8, 5, padding=2),
-        nn.BatchNorm1d(8),
-        nn.Sigmoid(),
-        nn.MaxPool1d(2),
-        nn.Conv1d(8, 8, 3, dilation=2),
-        nn.ReLU(),
-        nn.AdaptiveAvgPool1d(1),
-        nn.Flatten(),
-        nn.Linear(8, 4),
-    )
-    train(model, x, y, steps=150)
-    m = export(model, (1, 4, 32))
-    prj = hlsflow.convert(m)
+    case = onnx_models.torch_conv1d()
+    prj = hlsflow.convert(case.model)
     assert prj.graph.inputs[0].type.shape == (32, 4)
     assert "global_pool" in [n.kind for n in prj.graph.nodes]
-    agree = _check(prj, m, x[:500], nhwc(x[:500]))
+    agree = _check(prj, case.model, case.x[:500], case.x_ir[:500])
     print(f"torch Conv1D: argmax agreement {agree:.4f}")
 
 
@@ -141,29 +80,15 @@ def test_keras_model_exported_by_tf2onnx(helpers) -> None:
     """A tf_keras model converted by tf2onnx: NHWC input, Transposes around every
     convolution, Reshape of an NHWC map, MatMul + Add -- all layout bookkeeping."""
     pytest.importorskip("tensorflow")
-    K = pytest.importorskip("tf_keras")
-    tf2onnx = pytest.importorskip("tf2onnx")
-    import tensorflow as tf
-
-    L = K.layers
-    i = K.Input((12, 12, 3), name="img")
-    y = L.Conv2D(6, 3, padding="same", activation="relu", name="c1")(i)
-    y = L.BatchNormalization(name="bn")(y)
-    y = L.MaxPooling2D(name="mp")(y)
-    y = L.DepthwiseConv2D(3, name="dw")(y)
-    y = L.Flatten(name="flat")(y)
-    y = L.Dense(16, activation="tanh", name="fc")(y)
-    y = L.Dense(4, activation="softmax", name="out")(y)
-    km = K.Model(i, y, name="kmodel")
-    helpers.randomize(km, seed=3, zero_frac=0.1)
-    spec = (tf.TensorSpec((None, 12, 12, 3), tf.float32, name="img"),)
-    m, _ = tf2onnx.convert.from_keras(km, input_signature=spec, opset=13)
+    pytest.importorskip("tf_keras")
+    pytest.importorskip("tf2onnx")
+    case = onnx_models.keras_tf2onnx(helpers.randomize)
+    m = case.model
     assert "Transpose" in [n.op_type for n in m.graph.node]
     prj = hlsflow.convert(m)
     assert prj.graph.inputs[0].type.shape == (12, 12, 3)
     assert all(n.kind != "reshape" for n in prj.graph.nodes)  # NHWC flatten needs no permutation
-    x = np.random.default_rng(3).normal(size=(400, 12, 12, 3)).astype(np.float32)
-    agree = _check(prj, m, x, min_agree=0.97)
+    agree = _check(prj, m, case.x, min_agree=0.97)
     print(f"tf2onnx Keras model: argmax agreement {agree:.4f}")
 
 

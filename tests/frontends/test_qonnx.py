@@ -5,21 +5,20 @@ power-of-two grid; explicit scaling ops (and a log line) where it is not."""
 from __future__ import annotations
 
 import numpy as np
+import onnx_models
 import pytest
 from onnx_helpers import (
     QONNX,
     GraphBuilder,
     agreement,
-    export,
     grid_inputs,
     nhwc,
     ort_run,
     po2_scales,
     qonnx_quant,
     reference_run,
-    teacher_labels,
-    train,
 )
+from onnx_models import po2_grid
 
 import hlsflow
 from hlsflow.frontends.errors import UnsupportedModelError
@@ -36,23 +35,9 @@ def _exact(model, x, ir_x=None, **convert):
     return prj
 
 
-def _po2(rng, shape, lo=-6, hi=-2):
-    return 2.0 ** rng.integers(lo, hi, shape)
-
-
 def _qmlp(rng) -> tuple:
-    b = GraphBuilder("qmlp")
-    x = b.quant("x", 2.0**-4, bits=8, name="q_in")
-    w1 = b.quant(b.const(rng.normal(0, 0.5, (12, 16))), _po2(rng, (12, 1)), bits=6)  # per output channel
-    b1 = b.quant(b.const(rng.normal(0, 0.2, 12)), 2.0**-8, bits=16)
-    h = b.op("Gemm", [x, w1, b1], transB=1, name="fc1")
-    h = b.op("Relu", [h], name="relu1")
-    h = b.quant(h, 2.0**-3, bits=6, signed=0, name="q1")  # ufixed<6,3>
-    w2 = b.quant(b.const(rng.normal(0, 0.5, (12, 5))), 2.0**-3, bits=4, narrow=1)
-    h = b.op("MatMul", [h, w2], name="fc2")
-    h = b.op("Add", [h, b.quant(b.const(rng.normal(0, 0.3, 5)), 2.0**-6, bits=10)], name="bias2")
-    out = b.quant(h, 2.0**-2, bits=8, narrow=1, rounding_mode="FLOOR", name="q_out")
-    return b.model(("n", 16), out, qonnx=True), b
+    case, b = onnx_models.qonnx_mlp(rng)
+    return case.model, b
 
 
 def test_qonnx_mlp_is_exact() -> None:
@@ -75,7 +60,7 @@ def test_qonnx_cnn_channels_first_is_exact() -> None:
     rng = np.random.default_rng(1)
     b = GraphBuilder("qcnn")
     x = b.quant("x", 2.0**-5, bits=8, name="q_in")
-    w = b.quant(b.const(rng.normal(0, 0.4, (6, 2, 3, 3))), _po2(rng, (6, 1, 1, 1)), bits=5)
+    w = b.quant(b.const(rng.normal(0, 0.4, (6, 2, 3, 3))), po2_grid(rng, (6, 1, 1, 1)), bits=5)
     c = b.op(
         "Conv", [x, w, b.quant(b.const(rng.normal(0, 0.1, 6)), 2.0**-10, bits=16)], pads=[1, 1, 1, 1], name="conv1"
     )
@@ -85,7 +70,7 @@ def test_qonnx_cnn_channels_first_is_exact() -> None:
     c = b.op("MaxPool", [c], kernel_shape=[2, 2], strides=[2, 2])
     dw = b.quant(b.const(rng.normal(0, 0.4, (6, 1, 3, 3))), 2.0**-4, bits=6)
     c = b.op("Conv", [c, dw], group=6, name="dw")
-    c = b.quant(c, _po2(rng, (1, 6, 1, 1), -5, -2), bits=8, name="q2")  # per-channel activation scales
+    c = b.quant(c, po2_grid(rng, (1, 6, 1, 1), -5, -2), bits=8, name="q2")  # per-channel activation scales
     f = b.op("Flatten", [c])
     w2 = b.quant(b.const(rng.normal(0, 0.3, (6 * 2 * 2, 4))), 2.0**-5, bits=6)
     y = b.op("MatMul", [f, w2], name="fc")
@@ -193,45 +178,13 @@ def test_qonnx_reference_helper_matches_qonnx_formula() -> None:
 @pytest.fixture(scope="module")
 def float_cnn():
     """A small trained PyTorch CNN exported to ONNX, with calibration and test data."""
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    nn = torch.nn
-    rng = np.random.default_rng(10)
-    x = rng.normal(size=(1200, 3, 12, 12)).astype(np.float32)
-    y = teacher_labels(x, 5, seed=10)
-    model = nn.Sequential(
-        nn.Conv2d(3, 8, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(8, 8, 3),
-        nn.ReLU(),
-        nn.Flatten(),
-        nn.Linear(8 * 4 * 4, 5),
-    )
-    train(model, x, y, steps=150)
-    xg = (np.round(x * 1024) / 1024).astype(np.float32)
-    return export(model, (1, 3, 12, 12)), xg
+    pytest.importorskip("torch")
+    return onnx_models.float_cnn()
 
 
 def _qdq(model, x, **kw):
-    quant = pytest.importorskip("onnxruntime.quantization")
-    import onnx
-
-    class Reader(quant.CalibrationDataReader):
-        def __init__(self) -> None:
-            self.it = iter([{"x": x[i : i + 1]} for i in range(0, 64)])
-
-        def get_next(self):
-            return next(self.it, None)
-
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as d:
-        src, dst = Path(d) / "f.onnx", Path(d) / "q.onnx"
-        onnx.save(model, src)
-        quant.quantize_static(str(src), str(dst), Reader(), quant_format=quant.QuantFormat.QDQ, **kw)
-        return onnx.load(dst)
+    pytest.importorskip("onnxruntime.quantization")
+    return onnx_models.qdq(model, x, **kw)
 
 
 @pytest.mark.torch
@@ -278,33 +231,3 @@ def test_qdq_arbitrary_scales(float_cnn) -> None:
     agree = agreement(got, want)
     print(f"QDQ arbitrary scales: argmax agreement {agree:.4f}, max |error| {np.abs(got - want).max():.4g}")
     assert agree >= 0.99
-
-
-@pytest.mark.csim
-@pytest.mark.slow
-@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
-def test_csim_equals_emulate(io_type, tmp_path) -> None:
-    """Generated C++ reproduces the emulator (and so the QONNX model) bit for bit."""
-    rng = np.random.default_rng(0)
-    m, _ = _qmlp(rng)
-    x = grid_inputs(rng, (50, 16), 2.0)
-    prj = hlsflow.convert(m, io_type=io_type, output_dir=tmp_path / "qmlp")
-    prj.write()
-    y = prj.csim(x)
-    np.testing.assert_array_equal(y, prj.emulate(x))
-    np.testing.assert_array_equal(y, reference_run(m, x))
-
-
-@pytest.mark.csim
-@pytest.mark.slow
-@pytest.mark.torch
-def test_qdq_csim_equals_emulate(float_cnn, tmp_path) -> None:
-    quant = pytest.importorskip("onnxruntime.quantization")
-    model, x = float_cnn
-    m = po2_scales(
-        _qdq(model, x, per_channel=True, activation_type=quant.QuantType.QUInt8, weight_type=quant.QuantType.QInt8)
-    )
-    prj = hlsflow.convert(m, output_dir=tmp_path / "qdq")
-    prj.write()
-    xt = nhwc(x[:20])
-    np.testing.assert_array_equal(prj.csim(xt), prj.emulate(xt))
