@@ -30,6 +30,17 @@ _LAZY = {
     "Overflow": ("hlsflow.ir.types", "Overflow"),
     "parse_type": ("hlsflow.ir.types", "parse_type"),
     "Graph": ("hlsflow.ir.graph", "Graph"),
+    # errors and warnings (docs/errors.md); each loads only its own module
+    "HlsflowError": ("hlsflow.errors", "HlsflowError"),
+    "HlsflowWarning": ("hlsflow.errors", "HlsflowWarning"),
+    "ClippedWeightsWarning": ("hlsflow.errors", "ClippedWeightsWarning"),
+    "ModelLoadError": ("hlsflow.loader", "ModelLoadError"),
+    "FrontendError": ("hlsflow.frontends.errors", "FrontendError"),
+    "UnsupportedModelError": ("hlsflow.frontends.errors", "UnsupportedModelError"),
+    "EmulationError": ("hlsflow.emulate", "EmulationError"),
+    "CompileError": ("hlsflow.sim.csim", "CompileError"),
+    "CompilerNotFoundError": ("hlsflow.sim.csim", "CompilerNotFoundError"),
+    "HlsflowPrecisionWarning": ("hlsflow.diagnostics", "HlsflowPrecisionWarning"),
 }
 
 __all__ = [
@@ -47,13 +58,29 @@ __all__ = [
     "Overflow",
     "parse_type",
     "Graph",
+    "HlsflowError",
+    "HlsflowWarning",
+    "ClippedWeightsWarning",
+    "ModelLoadError",
+    "FrontendError",
+    "UnsupportedModelError",
+    "EmulationError",
+    "CompileError",
+    "CompilerNotFoundError",
+    "HlsflowPrecisionWarning",
 ]
 
 if TYPE_CHECKING:
     from hlsflow.config import Config, ConfigError, LayerConfig
+    from hlsflow.diagnostics import HlsflowPrecisionWarning
+    from hlsflow.emulate import EmulationError
+    from hlsflow.errors import ClippedWeightsWarning, HlsflowError, HlsflowWarning
+    from hlsflow.frontends.errors import FrontendError, UnsupportedModelError
     from hlsflow.ir.graph import Graph
     from hlsflow.ir.types import FixedType, FloatType, IntType, Overflow, Rounding, parse_type
+    from hlsflow.loader import ModelLoadError
     from hlsflow.project import Project, config_from_model, convert
+    from hlsflow.sim.csim import CompileError, CompilerNotFoundError
 
 
 def __getattr__(name: str) -> Any:

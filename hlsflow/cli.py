@@ -7,10 +7,12 @@ or option and exit with status 2; ``--debug`` shows the full traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +24,68 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+#: Built-in exception types that mean bad input when they escape a command (a file that
+#: cannot be opened, an extra that is not installed, a backend's ValueError/RuntimeError).
+_EXPECTED = (ValueError, RuntimeError, OSError, ImportError)
+
+
+def _one_line(exc: BaseException | Warning | str) -> str:
+    """``exc``'s message on one line: the lines of a multi-line message (every
+    unsupported layer, a compiler's first errors) are joined with '; '."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    text = lines[0]
+    for line in lines[1:]:
+        text += (" " if text.endswith(":") else "; ") + line
+    return text
+
+
+@contextlib.contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Within a command, print hlsflow's own warnings as one ``warning: ...`` line on
+    stderr (not Python's two-line file:line format); other warnings are left alone."""
+    with warnings.catch_warnings():
+        original = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+            if category.__module__.split(".")[0] == "hlsflow":
+                click.echo(f"warning: {_one_line(message)}", err=True)
+            else:
+                original(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
 def _handled(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn expected errors into one clear line (and exit 2) unless --debug is given."""
+    """Turn every error into one line on stderr and exit status 2 unless --debug is
+    given (then the traceback is shown). hlsflow's own errors (HlsflowError) and the
+    built-in types in _EXPECTED are bad input; anything else is reported as a bug."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         debug = bool(ctx.find_root().params.get("debug"))
         try:
-            return fn(*args, **kwargs)
-        except click.exceptions.Exit:
+            with _one_line_warnings():
+                return fn(*args, **kwargs)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except (ValueError, RuntimeError, OSError, KeyError, TypeError, ImportError) as exc:
+        except Exception as exc:
             if debug:
                 raise
-            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if isinstance(exc, ImportError):
-                msg += " (install the extra it needs, e.g. pip install 'hlsflow[keras]')"
-            _fail(f"{msg}  [{type(exc).__name__}; rerun with --debug for a traceback]")
+            from hlsflow.errors import HlsflowError
+
+            msg = _one_line(exc)
+            if isinstance(exc, (HlsflowError, *_EXPECTED)):
+                if isinstance(exc, ImportError):
+                    msg += " (install the extra it needs, e.g. pip install 'hlsflow[keras]')"
+                _fail(f"{msg}  [{type(exc).__name__}; rerun with --debug for a traceback]")
+            _fail(
+                f"unexpected {type(exc).__name__}: {msg}  [a bug in hlsflow, not in your input: rerun with --debug "
+                "and report the traceback]"
+            )
 
     return wrapper
 
@@ -50,18 +96,60 @@ def _console() -> Any:
     return Console(stderr=False, highlight=False)
 
 
-def _convert(model: str, config: str | None, weights: str | None, io_type: str | None, dump_ir: str | None) -> Any:
+def _convert(
+    model: str, config: str | None, weights: str | None, io_type: str | None, dump_ir: str | None, calibration: str | None = None
+) -> Any:
+    """Convert with a progress spinner; ``calibration`` (a samples file) is emulated after
+    conversion and an overflow warning is printed as one yellow line, not a traceback."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from hlsflow.diagnostics import HlsflowPrecisionWarning
     from hlsflow.project import convert
 
+    x = _load_samples(calibration, "--calibration") if calibration is not None else None
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as prog:
         task = prog.add_task(f"reading {model}", total=None)
 
         def step(rec: Any) -> None:
             prog.update(task, description=f"pass {rec.name} done ({rec.seconds * 1e3:.0f} ms)")
 
-        return convert(model, config=config, weights=weights, io_type=io_type, dump_ir=dump_ir, on_pass=step)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", HlsflowPrecisionWarning)
+            try:
+                prj = convert(model, config=config, weights=weights, io_type=io_type, dump_ir=dump_ir, on_pass=step, calibration=x)
+            except ValueError as exc:
+                if calibration is not None and str(exc).startswith("calibration data:"):
+                    raise ValueError(f"--calibration {calibration}: {str(exc).removeprefix('calibration data: ')}") from None
+                raise
+    for w in caught:
+        if issubclass(w.category, HlsflowPrecisionWarning):
+            from rich.console import Console
+
+            Console(stderr=True, highlight=False).print(f"warning: {w.message}", style="yellow", markup=False, soft_wrap=True)
+        else:  # not ours: hand it back to the normal warning machinery
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return prj
+
+
+def _load_samples(path: str, option: str) -> Any:
+    """Input samples for ``option`` from ``path``; any unreadable file is one error line
+    naming the option and the file."""
+    p = Path(path)
+    if p.suffix == ".npy" and p.is_file():
+        with p.open("rb") as fh:
+            if fh.read(6) != b"\x93NUMPY":
+                raise ValueError(f"{option} {path}: not a .npy file (no NumPy header); save samples with numpy.save")
+    try:
+        x = _load_array(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{option} {path}: no such file") from None
+    except (ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"{option} {path}: not a readable array file ({str(exc).strip() or type(exc).__name__})") from None
+    if getattr(x, "dtype", None) is None or x.dtype.kind not in "biuf":
+        raise ValueError(f"{option} {path}: holds {getattr(x, 'dtype', type(x))} data; expected numbers, batch first")
+    if x.ndim < 1 or len(x) == 0:
+        raise ValueError(f"{option} {path}: holds no samples (shape {x.shape}); expected a batch-first array")
+    return x
 
 
 def _load_array(path: str) -> Any:
@@ -80,9 +168,11 @@ def _load_array(path: str) -> Any:
     raise ValueError(f"{p}: inputs must be .npy, .npz, .csv or whitespace-separated .dat/.txt")
 
 
-MODEL_ARG = click.argument("model", type=click.Path(exists=True, dir_okay=True))
+# not exists=True: a missing model is a one-line ModelLoadError, not a usage screen
+MODEL_ARG = click.argument("model", type=click.Path(dir_okay=True))
 CONFIG_OPT = click.option("--config", "-c", type=click.Path(exists=True, dir_okay=False), help="Config YAML (see `hlsflow config`); defaults apply when omitted.")
 WEIGHTS_OPT = click.option("--weights", type=click.Path(exists=True, dir_okay=False), help="Weights .h5 for a .json architecture.")
+CALIBRATION_OPT = click.option("--calibration", type=click.Path(dir_okay=False), default=None, help="Input samples (.npy/.npz/.csv/.dat, batch first) emulated after conversion: warns when a layer wraps or saturates on them, with the suggested precision.")
 IO_OPT = click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"]), default=None, help="Override the config's IOType.")
 
 
@@ -101,16 +191,20 @@ def main(debug: bool) -> None:
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None, help="Write the HLS project here (plus model.ir and report.json). Refuses a non-empty folder hlsflow did not create unless --force.")
 @click.option("--dump-ir", type=click.Path(file_okay=False), default=None, help="Write the IR after every pass into this folder.")
 @click.option("--force", is_flag=True, help="Allow writing into a non-empty folder hlsflow did not create.")
+@CALIBRATION_OPT
 @_handled
-def convert(model: str, config: str | None, weights: str | None, io_type: str | None, output_dir: str | None, dump_ir: str | None, force: bool) -> None:
+def convert(model: str, config: str | None, weights: str | None, io_type: str | None, output_dir: str | None, dump_ir: str | None, force: bool, calibration: str | None) -> None:
     """Convert MODEL (fixed-point IR, printed as a summary) and, with --output-dir,
     write the HLS project."""
-    prj = _convert(model, config, weights, io_type, dump_ir)
+    prj = _convert(model, config, weights, io_type, dump_ir, calibration)
     _print_report(prj)
     if output_dir is not None:
         out = prj.write(output_dir, force=force)
         (out / "model.ir").write_text(str(prj.graph) + "\n")
-        (out / "report.json").write_text(json.dumps(prj.report().to_dict(), indent=1, default=str))
+        rep = prj.report().to_dict()
+        if prj.calibration is not None:
+            rep["calibration"] = prj.calibration.to_dict()
+        (out / "report.json").write_text(json.dumps(rep, indent=1, default=str))
         click.echo(f"wrote the {prj.config.backend} project to {out}")
 
 
@@ -151,14 +245,38 @@ def emulate(model: str, inputs: str, output: str | None, compare: str | None, sh
 @WEIGHTS_OPT
 @IO_OPT
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--trace", "trace_path", type=click.Path(dir_okay=False), default=None, help="Input samples (.npy/.npz/.csv/.dat, batch first) to emulate: per-layer ranges vs type ranges, wrapped/saturated/underflow counts and the narrowest type holding every value.")
+@click.option("--plots", type=click.Path(file_okay=False), default=None, help="With --trace: write one histogram PNG per layer into this folder.")
 @_handled
-def report(model: str, config: str | None, weights: str | None, io_type: str | None, as_json: bool) -> None:
-    """Per-layer types, multipliers, sparsity and BOPs of the converted MODEL."""
+def report(model: str, config: str | None, weights: str | None, io_type: str | None, as_json: bool, trace_path: str | None, plots: str | None) -> None:
+    """Per-layer types, multipliers, sparsity and BOPs of the converted MODEL; with
+    --trace, the numerics of every layer on those samples."""
+    if plots is not None and trace_path is None:
+        raise ValueError("--plots needs --trace X.npy (the samples whose values are plotted)")
+    x = _load_samples(trace_path, "--trace") if trace_path is not None else None
     prj = _convert(model, config, weights, io_type, None)
+    diag = None
+    if x is not None:
+        from hlsflow import diagnostics as _diag
+        from hlsflow.emulate import EmulationError
+
+        try:
+            tr = prj.trace(x)
+        except EmulationError as exc:
+            raise ValueError(f"--trace {trace_path}: {exc}") from None
+        diag = _diag.diagnose(tr, prj.graph)
     if as_json:
-        click.echo(json.dumps(prj.report().to_dict(), indent=1, default=str))
+        rep = prj.report().to_dict()
+        if diag is not None:
+            rep["trace"] = diag.to_dict()
+        click.echo(json.dumps(rep, indent=1, default=str))
     else:
         _print_report(prj)
+        if diag is not None:
+            _print_diagnostics(diag)
+    if diag is not None and plots is not None:
+        paths = _diag.write_trace_plots(diag, tr, plots)
+        click.echo(f"wrote {len(paths)} plots to {plots}", err=as_json)  # stdout stays pure JSON
 
 
 @main.command()
@@ -167,13 +285,15 @@ def report(model: str, config: str | None, weights: str | None, io_type: str | N
 @click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"]), default=None, help="Override the config's IOType.")
 @click.option("--no-csim", is_flag=True, help="Stop after writing the project (no g++ build).")
 @click.option("--force", is_flag=True, help="Allow replacing a non-empty folder hlsflow did not create.")
+@click.option("--calibration", type=click.Path(dir_okay=False), default=None, help="Samples emulated after conversion to warn about overflowing layers (default: the folder's x_test.npy).")
 @_handled
-def run(model_dir: str, output_dir: str | None, io_type: str | None, no_csim: bool, force: bool) -> None:
+def run(model_dir: str, output_dir: str | None, io_type: str | None, no_csim: bool, force: bool, calibration: str | None) -> None:
     """The main job on an example-model folder: convert, write the HLS project, C-simulate
     the shipped inputs, check csim == emulator bit for bit, compare with the source
     framework's outputs, and report.
 
-    MODEL_DIR holds model.h5 (or model.json + weights.h5), x_test.npy, y_keras.npy and
+    MODEL_DIR holds model.h5 (or model.json + weights.h5, model.keras, model.onnx),
+    x_test.npy, the source outputs y_source.npy (older folders: y_keras.npy) and
     optionally config.yml (see example-models/README.md).
     """
     import time
@@ -182,12 +302,15 @@ def run(model_dir: str, output_dir: str | None, io_type: str | None, no_csim: bo
 
     d = Path(model_dir)
     cfg = d / "config.yml"
-    x_path, y_path = d / "x_test.npy", d / "y_keras.npy"
+    x_path = d / "x_test.npy"
+    # y_source.npy is the current name of the source framework's outputs; y_keras.npy
+    # the name the Keras-only folders were made with
+    y_path = next((p for p in (d / "y_source.npy", d / "y_keras.npy") if p.exists()), d / "y_source.npy")
     if not x_path.exists():
         raise FileNotFoundError(f"{x_path}: the model folder needs test inputs (x_test.npy)")
     con = _console()
     t0 = time.perf_counter()
-    prj = _convert(str(d), str(cfg) if cfg.exists() else None, None, io_type, None)
+    prj = _convert(str(d), str(cfg) if cfg.exists() else None, None, io_type, None, calibration or str(x_path))
     times = {"convert": time.perf_counter() - t0}
     _print_report(prj)
     x = np.load(x_path)
@@ -219,6 +342,7 @@ def run(model_dir: str, output_dir: str | None, io_type: str | None, no_csim: bo
     np.save(out / "y_emulate.npy", y)
     rep = prj.report().to_dict()
     rep["run"] = summary
+    rep["calibration"] = prj.calibration.to_dict() if prj.calibration is not None else None
     (out / "report.json").write_text(json.dumps(rep, indent=1, default=str))
     con.print("times: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
     if "csim_mismatches" in summary:
@@ -323,6 +447,30 @@ def _print_report(prj: Any) -> None:
     )
     for line in rep.log:
         con.print(f"note: {line}")
+
+
+def _print_diagnostics(diag: Any) -> None:
+    con = _console()
+    if not con.is_terminal:
+        con.width = max(con.width, 160)  # a pipe or file has no width to fit: keep rows whole
+    con.print(diag.table())
+    bad = diag.overflowing
+    if bad:
+        for d in bad:
+            what = f"{d.wrapped} wrapped" if d.wrapped else f"{d.saturated} saturated"
+            con.print(
+                f"{d.layer}: {what} of {d.count} values in {d.type}; "
+                f"suggested LayerName.{d.node}.Precision.result: {d.suggested}",
+                style="yellow",
+                markup=False,
+                soft_wrap=True,
+            )
+    else:
+        pinned = [d.layer for d in diag.layers if d.pinned and d.overflows]
+        con.print(
+            f"no layer overflows on these {diag.samples} samples"
+            + (f" (the source model's quantisers saturate in {', '.join(pinned)}, by design)" if pinned else "")
+        )
 
 
 def _print_trace(tr: Any) -> None:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from hlsflow.errors import HlsflowError
 from hlsflow.ir.types import ElemType, FixedType, parse_type
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy")
 _TCL_WORD = re.compile(r"^[A-Za-z0-9_.+\-/]+$")
 
 
-class ConfigError(ValueError):
+class ConfigError(HlsflowError, ValueError):
     """The configuration is invalid; the message names the key and what is allowed."""
 
 
@@ -82,9 +83,14 @@ class LayerConfig:
         unknown = set(d) - set(LAYER_KEYS)
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {', '.join(LAYER_KEYS)}")
-        prec = d.get("Precision", {})
+        prec = d.get("Precision", {}) or {}
         if isinstance(prec, str):  # hls4ml shorthand: one precision for the result
             prec = {"result": prec}
+        if not isinstance(prec, Mapping):
+            raise ConfigError(
+                f"{where}.Precision: expected a mapping of {', '.join(PRECISION_KEYS)} to types "
+                f"(or one type string for the result), got {prec!r}"
+            )
         return cls(
             precision={str(k): str(v) for k, v in dict(prec).items()},
             reuse_factor=d.get("ReuseFactor"),
@@ -158,8 +164,37 @@ class Config:
         """The (created on demand) per-name entry, for editing: ``cfg.layer("fc1").reuse_factor = 4``."""
         return self.layer_name.setdefault(name, LayerConfig())
 
+    def reuse_notes(self, graph: Graph) -> list[str]:
+        """Conversion-log notes comparing each layer's ReuseFactor with its non-zero
+        weights, under the backends' rule (valid values are 1..non-zero weights, checked
+        when the project is written): a value above that range will fail to write; one
+        that does not divide it is valid but leaves idle multiplier slots."""
+        notes = []
+        for node in graph.nodes:
+            k = node.params.get("kernel")
+            if k is None:
+                continue
+            rf, nnz = self.for_node(node).reuse_factor, max(k.nonzero, 1)
+            if rf > nnz:
+                notes.append(
+                    f"config: ReuseFactor {rf} for layer {node.name!r} exceeds its {k.nonzero} non-zero weights "
+                    f"(valid: 1..{nnz}); writing the project fails until it is reduced"
+                )
+            elif nnz % rf:
+                mult = -(-nnz // rf)
+                notes.append(
+                    f"config: ReuseFactor {rf} for layer {node.name!r} does not divide its {nnz} non-zero weights: "
+                    f"{mult} multipliers with {mult * rf - nnz} idle multiplier slots"
+                )
+        return notes
+
     # -- validation --------------------------------------------------------------
     def validate(self, graph: Graph | None = None) -> None:
+        """Raise one ConfigError naming the first invalid key, what it holds and what is
+        allowed; with ``graph``, also every LayerName entry that matches no layer."""
+        for key, value in (("Model.WeightBits", self.weight_bits), ("Model.ResultFracBits", self.result_frac_bits)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{key} must be an integer, got {value!r}")
         if self.backend not in BACKENDS:
             raise ConfigError(f"Backend {self.backend!r} is not one of {', '.join(BACKENDS)}")
         if self.io_type not in IO_TYPES:
@@ -234,11 +269,13 @@ class Config:
         cfg.io_type = str(d.get("IOType", cfg.io_type))
         cfg.project_name = str(d.get("ProjectName", cfg.project_name))
         cfg.part = str(d.get("Part", cfg.part))
-        cfg.clock_period = float(d.get("ClockPeriod", cfg.clock_period))
-        cfg.clock_uncertainty = float(d.get("ClockUncertainty", cfg.clock_uncertainty))
+        cfg.clock_period = _number(d, "ClockPeriod", cfg.clock_period, float)
+        cfg.clock_uncertainty = _number(d, "ClockUncertainty", cfg.clock_uncertainty, float)
         cfg.technology = str(d.get("Technology", cfg.technology))
         cfg.tech_library = str(d.get("TechLibrary", cfg.tech_library))
         model = d.get("Model", {}) or {}
+        if not isinstance(model, Mapping):
+            raise ConfigError(f"Model: expected a mapping of settings, got {model!r}")
         allowed_model = set(LAYER_KEYS) | {"WeightBits", "ResultFracBits"}
         bad = set(model) - allowed_model
         if bad:
@@ -247,12 +284,15 @@ class Config:
         cfg.precision.update(base.precision)
         cfg.reuse_factor = base.reuse_factor if base.reuse_factor is not None else cfg.reuse_factor
         cfg.strategy = base.strategy if base.strategy is not None else cfg.strategy
-        cfg.weight_bits = int(model.get("WeightBits", cfg.weight_bits))
-        cfg.result_frac_bits = int(model.get("ResultFracBits", cfg.result_frac_bits))
-        for k, v in (d.get("LayerType") or {}).items():
-            cfg.layer_type[str(k)] = LayerConfig.from_dict(v or {}, f"LayerType.{k}")
-        for k, v in (d.get("LayerName") or {}).items():
-            cfg.layer_name[str(k)] = LayerConfig.from_dict(v or {}, f"LayerName.{k}")
+        cfg.weight_bits = _number(model, "WeightBits", cfg.weight_bits, int, "Model.")
+        cfg.result_frac_bits = _number(model, "ResultFracBits", cfg.result_frac_bits, int, "Model.")
+        for section in ("LayerType", "LayerName"):
+            entries = d.get(section) or {}
+            if not isinstance(entries, Mapping):
+                raise ConfigError(f"{section}: expected a mapping of layer {section[5:].lower()}s to settings, got {entries!r}")
+            target = cfg.layer_type if section == "LayerType" else cfg.layer_name
+            for k, v in entries.items():
+                target[str(k)] = LayerConfig.from_dict(v or {}, f"{section}.{k}")
         cfg.validate()
         return cfg
 
@@ -292,12 +332,26 @@ def _validate_layer(where: str, lc: LayerConfig) -> None:
                 t = parse_type(v)
             except ValueError as exc:
                 raise ConfigError(f"{where}.Precision.{k}: {exc}") from None
-            if k != "input" and not isinstance(t, FixedType) and not str(t).startswith(("int", "uint")):
+            if not isinstance(t, FixedType) and not str(t).startswith(("int", "uint")):
                 raise ConfigError(f"{where}.Precision.{k}: {v!r} is not a fixed-point or integer type")
-    if lc.reuse_factor is not None and (not isinstance(lc.reuse_factor, int) or lc.reuse_factor < 1):
+    rf = lc.reuse_factor
+    if rf is not None and (isinstance(rf, bool) or not isinstance(rf, int) or rf < 1):
         raise ConfigError(f"{where}.ReuseFactor must be a positive integer, got {lc.reuse_factor!r}")
     if lc.strategy is not None and lc.strategy not in STRATEGIES:
         raise ConfigError(f"{where}.Strategy {lc.strategy!r} is not one of {', '.join(STRATEGIES)}")
+
+
+def _number(d: Mapping[str, Any], key: str, default: Any, kind: type, prefix: str = "") -> Any:
+    """``d[key]`` converted with ``kind`` (int or float), or ``default`` when absent;
+    a value that is not such a number is a ConfigError naming the key."""
+    value = d.get(key, default)
+    try:
+        if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        return kind(value)
+    except (TypeError, ValueError):
+        what = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{prefix}{key} must be {what}, got {value!r}") from None
 
 
 def config_for_graph(graph: Graph, granularity: str = "model", base: Config | None = None) -> Config:

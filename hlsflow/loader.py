@@ -1,21 +1,32 @@
-"""Pick the frontend for a model object or file, importing heavy frameworks lazily."""
+"""Pick the frontend for a model object or file, importing heavy frameworks lazily.
+
+Whatever the frontend, the graph returned has only finite parameters: NaN or infinite
+weights give one :class:`~hlsflow.frontends.errors.FrontendError` naming every layer
+and parameter that holds them, with counts (no fixed-point type can hold them, and
+left alone they fail deep inside precision inference).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from hlsflow.errors import HlsflowError
 from hlsflow.ir.graph import Graph
 
 
-class ModelLoadError(ValueError):
+class ModelLoadError(HlsflowError, ValueError):
     """The model cannot be read; the message names the file and what to do."""
 
 
 def _is_keras_object(model: Any) -> bool:
     mod = type(model).__module__
-    return hasattr(model, "get_config") and hasattr(model, "layers") and (
-        mod.startswith(("tf_keras", "keras", "tensorflow", "qkeras"))
+    return (
+        hasattr(model, "get_config")
+        and hasattr(model, "layers")
+        and (mod.startswith(("tf_keras", "keras", "tensorflow", "qkeras")))
     )
 
 
@@ -23,6 +34,36 @@ def load_graph(model: Any, weights: str | Path | None = None) -> Graph:
     """Build the IR graph of ``model``: a tf_keras/QKeras model, an ``onnx.ModelProto``, a
     ``.h5`` file, a ``.json`` architecture (with ``weights``), a Keras 3 ``.keras`` file,
     an ``.onnx`` file, or an example-model folder."""
+    graph = _load(model, weights)
+    check_finite_params(graph)
+    return graph
+
+
+def check_finite_params(graph: Graph) -> None:
+    """Raise one FrontendError listing every parameter that holds NaN or infinite values
+    (layer, source class, parameter, counts)."""
+    bad = []
+    for node in graph.nodes:
+        for pname, c in node.params.items():
+            v = np.asarray(c.values)
+            if v.dtype.kind != "f":
+                continue
+            n_nan, n_inf = int(np.count_nonzero(np.isnan(v))), int(np.count_nonzero(np.isinf(v)))
+            if n_nan or n_inf:
+                cls = node.meta.get("keras_class") or node.meta.get("source_class") or node.op.name
+                what = " and ".join(f"{n} {kind}" for n, kind in ((n_nan, "NaN"), (n_inf, "infinite")) if n)
+                bad.append(f"{node.name} ({cls}) {pname}: {what} of {v.size} values")
+    if bad:
+        from hlsflow.frontends.errors import FrontendError
+
+        raise FrontendError(
+            f"model {graph.name!r} has non-finite weights, which no fixed-point type can hold: "
+            + "; ".join(bad)
+            + ". Fix them in the source model (retrain, or replace them, e.g. with numpy.nan_to_num) and export again"
+        )
+
+
+def _load(model: Any, weights: str | Path | None) -> Graph:
     if isinstance(model, Graph):
         return model
     if _is_keras_object(model):
@@ -38,10 +79,14 @@ def load_graph(model: Any, weights: str | Path | None = None) -> Graph:
         if path.is_dir():
             for cand in ("model.h5", "model.keras", "model.onnx"):
                 if (path / cand).exists():
-                    return load_graph(path / cand, weights)
-            raise ModelLoadError(f"{path}: folder holds no model.h5, model.keras or model.onnx")
+                    return _load(path / cand, weights)
+            raise ModelLoadError(
+                f"{path}: the folder holds no model.h5, model.keras or model.onnx; pass the model file itself"
+            )
         if not path.exists():
-            raise ModelLoadError(f"{path}: no such file")
+            raise ModelLoadError(
+                f"{path}: no such file or folder; pass a .h5, .json (+ weights), .keras or .onnx file or a model folder"
+            )
         suffix = path.suffix.lower()
         if suffix in (".h5", ".hdf5"):
             from hlsflow.frontends.keras import from_keras

@@ -8,17 +8,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hlsflow import emulate as _emu
 from hlsflow.config import Config, config_for_graph
+from hlsflow.errors import ClippedWeights, ClippedWeightsWarning, clipped_weights_message, find_clipped_weights
 from hlsflow.ir.graph import Graph
 from hlsflow.ir.types import FixedType
 from hlsflow.loader import load_graph
 from hlsflow.passes.base import PassContext
 from hlsflow.passes.manager import PassManager, PassRecord
+
+if TYPE_CHECKING:
+    from hlsflow.diagnostics import Diagnostics
 
 LINEAR_OPS = ("dense", "pointwise_conv", "conv1d", "conv2d", "depthwise_conv2d")
 
@@ -120,6 +124,8 @@ class Project:
     log: list[str] = field(default_factory=list)
     convert_seconds: float = 0.0
     output_dir: Path | None = None
+    calibration: Diagnostics | None = None  # per-layer numerics of convert(calibration=...)
+    clipped_weights: tuple[ClippedWeights, ...] = ()  # weights their precision saturated/wrapped
 
     # -- numerics ----------------------------------------------------------------
     def emulate(self, x: Any) -> np.ndarray | list[np.ndarray]:
@@ -127,8 +133,21 @@ class Project:
         return _emu.emulate(self.graph, x)
 
     def trace(self, x: Any) -> _emu.Trace:
-        """Every layer's bit-exact output and overflow/saturation counts."""
+        """Every layer's bit-exact output and exact values, and overflow/saturation and
+        underflow counts (``hlsflow.diagnostics.diagnose`` turns it into a report)."""
         return _emu.trace(self.graph, x)
+
+    def diagnose(self, x: Any, plots: str | Path | None = None) -> Diagnostics:
+        """Per-layer numerics on ``x`` (:class:`hlsflow.diagnostics.Diagnostics`): ranges
+        seen vs each type's range, wrapped/saturated/underflow counts and the narrowest
+        type holding every value; ``plots`` writes one PNG per layer into that folder."""
+        from hlsflow import diagnostics as _diag
+
+        tr = self.trace(x)
+        diag = _diag.diagnose(tr, self.graph)
+        if plots is not None:
+            _diag.write_trace_plots(diag, tr, plots)
+        return diag
 
     def reference(self, x: Any) -> np.ndarray | list[np.ndarray]:
         """Float64 evaluation with the source's unquantised parameters."""
@@ -173,10 +192,10 @@ class Project:
         from hlsflow.numerics.array import FixedArray
         from hlsflow.sim import csim as _csim
 
+        xs = _emu._batched_inputs(self.graph, x)  # bad data fails before a (slow) build
         lib = getattr(self, "_lib", None)
         if lib is None or include_dir is not None:
             lib = self.compile(include_dir)
-        xs = _emu._batched_inputs(self.graph, x)
         raws = [FixedArray.from_float(a, as_fixed(v.type.elem)).mant.astype(np.int64) for a, v in zip(xs, self.graph.inputs)]
         outs = _csim.run(lib.path, raws, [v.type.size for v in self.graph.outputs])
         res = []
@@ -285,11 +304,16 @@ def convert(
     pipeline: str = "default",
     dump_ir: str | Path | None = None,
     on_pass: Callable[[PassRecord], None] | None = None,
+    calibration: Any = None,
 ) -> Project:
     """Convert a model (object or path) into a :class:`Project`.
 
     ``config`` is a :class:`Config`, a YAML path, or None for defaults; keyword options
     override the config's top-level settings. ``dump_ir`` writes the IR after every pass.
+    ``calibration`` (input samples, batch first) is emulated after conversion; its
+    per-layer diagnostics are kept as ``prj.calibration``, and when a layer whose type
+    the config sets wraps or saturates, one ``HlsflowPrecisionWarning`` lists the layers,
+    counts and suggested precisions.
     """
     t0 = time.perf_counter()
     if config is None:
@@ -309,7 +333,8 @@ def convert(
     for name in gone:
         ctx.note(f"config: LayerName.{name} applies to no layer after optimisation (the layer was folded or removed)")
     cfg.validate()
-    return Project(
+    ctx.log.extend(cfg.reuse_notes(graph))
+    prj = Project(
         graph,
         cfg,
         records,
@@ -317,6 +342,28 @@ def convert(
         time.perf_counter() - t0,
         Path(output_dir) if output_dir is not None else None,
     )
+    prj.clipped_weights = find_clipped_weights(graph)
+    if prj.clipped_weights:  # users narrow types on purpose: a warning, never an error
+        import warnings
+
+        warnings.warn(clipped_weights_message(prj.clipped_weights), ClippedWeightsWarning, stacklevel=2)
+    if calibration is not None:
+        _calibrate(prj, calibration)
+    return prj
+
+
+def _calibrate(prj: Project, x: Any) -> None:
+    """Emulate the calibration data; keep the diagnostics and warn about overflows."""
+    import warnings
+
+    from hlsflow.diagnostics import HlsflowPrecisionWarning
+
+    try:
+        prj.calibration = prj.diagnose(x)
+    except _emu.EmulationError as exc:
+        raise _emu.EmulationError(f"calibration data: {exc}") from None
+    if prj.calibration.overflowing:
+        warnings.warn(prj.calibration.warning_message(), HlsflowPrecisionWarning, stacklevel=3)
 
 
 def config_from_model(

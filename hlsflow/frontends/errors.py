@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+from hlsflow.errors import HlsflowError
 
-class FrontendError(ValueError):
+
+class FrontendError(HlsflowError, ValueError):
     """The model cannot be converted; the message says why and what to do."""
 
 

@@ -47,6 +47,7 @@ GaussianNoise, ActivityRegularization              removed (identity)
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import types
@@ -103,33 +104,14 @@ def _qkeras_objects() -> dict[str, Any]:
 def load_keras_model(
     model_or_path: Any, weights: str | os.PathLike[str] | None = None, custom_objects: dict[str, Any] | None = None
 ) -> Any:
-    """The tf_keras model for ``model_or_path`` (a model, ``.h5`` file or ``.json`` file)."""
-    tf_keras = import_tf_keras()
+    """The tf_keras model for ``model_or_path`` (a model, ``.h5`` file or ``.json`` file).
+
+    A file that tf_keras cannot load gives one :class:`FrontendError` naming the file;
+    a model using classes or functions tf_keras does not know (custom objects) gives an
+    :class:`UnsupportedModelError` listing every such layer."""
     if isinstance(model_or_path, (str, os.PathLike)):
-        path = Path(model_or_path)
-        if not path.exists():
-            raise FrontendError(f"{path}: no such file")
-        objs = {**_qkeras_objects(), **(custom_objects or {})}
-        suffix = path.suffix.lower()
-        try:
-            if suffix == ".json":
-                if weights is None:
-                    raise FrontendError(
-                        f"{path}: a JSON architecture needs its weights; pass weights='model_weights.h5'"
-                    )
-                model = tf_keras.models.model_from_json(path.read_text(), custom_objects=objs)
-                model.load_weights(str(weights))
-            elif suffix in (".h5", ".hdf5"):
-                if weights is not None:
-                    raise FrontendError(f"{path}: an .h5 model file already holds its weights; do not pass weights=")
-                model = tf_keras.models.load_model(str(path), custom_objects=objs, compile=False)
-            else:
-                raise FrontendError(f"{path}: expected a full-model .h5 file or a .json architecture (+ weights)")
-        except FrontendError:
-            raise
-        except (ValueError, TypeError, KeyError, OSError) as exc:
-            raise FrontendError(f"{path}: tf_keras cannot load the model: {exc}") from exc
-        return model
+        return _load_keras_file(Path(model_or_path), weights, custom_objects)
+    tf_keras = import_tf_keras()
     if weights is not None:
         raise FrontendError("weights= is only used with a .json architecture file")
     if not isinstance(model_or_path, tf_keras.Model):
@@ -141,6 +123,120 @@ def load_keras_model(
             )
         raise FrontendError(f"expected a tf_keras model, got {type(model_or_path).__name__}")
     return model_or_path
+
+
+def _load_keras_file(
+    path: Path, weights: str | os.PathLike[str] | None, custom_objects: dict[str, Any] | None
+) -> Any:
+    if not path.exists():
+        raise FrontendError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        if weights is None:
+            raise FrontendError(f"{path}: a JSON architecture needs its weights; pass weights='model_weights.h5'")
+        saved: Any = None
+    elif suffix in (".h5", ".hdf5"):
+        if weights is not None:
+            raise FrontendError(f"{path}: an .h5 model file already holds its weights; do not pass weights=")
+        # Checked with h5py before TensorFlow loads: a bad file fails fast and clearly.
+        saved = _h5_model_config(path)
+    else:
+        raise FrontendError(f"{path}: expected a full-model .h5 file or a .json architecture (+ weights)")
+    tf_keras = import_tf_keras()
+    objs = {**_qkeras_objects(), **(custom_objects or {})}
+    try:
+        if suffix == ".json":
+            model = tf_keras.models.model_from_json(path.read_text(), custom_objects=objs)
+            model.load_weights(str(weights))
+        else:
+            model = tf_keras.models.load_model(str(path), custom_objects=objs, compile=False)
+    except (ValueError, TypeError, KeyError, OSError, AttributeError, NameError) as exc:
+        if suffix == ".json":
+            try:
+                saved = json.loads(path.read_text())
+            except (ValueError, OSError):
+                saved = None
+        problems = _custom_objects(saved, tf_keras, objs) if isinstance(saved, dict) else []
+        if problems:
+            name = saved.get("config", {}).get("name") if isinstance(saved.get("config"), dict) else None
+            raise UnsupportedModelError(problems, str(name or path.stem)) from None
+        raise FrontendError(f"{path}: tf_keras cannot load the model: {_first_line(exc)}") from exc
+    return model
+
+
+def _first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of ``exc``'s message, shortened (tf_keras errors can embed whole
+    layer configurations)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _h5_model_config(path: Path) -> dict[str, Any]:
+    """The ``model_config`` of a full-model Keras ``.h5`` file, read with h5py (before
+    TensorFlow is imported): a file that is not HDF5 (truncated, corrupted, another
+    format) or holds only weights gives one FrontendError saying what to do."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get("model_config")
+            has_weights = "model_weights" in f or "layer_names" in f.attrs
+    except Exception as exc:  # OSError from h5py (signature not found, truncated file, ...)
+        raise FrontendError(
+            f"{path}: not a readable HDF5 file (truncated, corrupted or not a Keras .h5): {_first_line(exc)}; "
+            "re-save the model with model.save('model.h5')"
+        ) from None
+    if raw is None:
+        what = "only weights" if has_weights else "no Keras model"
+        raise FrontendError(
+            f"{path}: the file holds {what} (no model_config attribute); save the whole model with "
+            "model.save('model.h5'), or pass the architecture .json with weights= this file"
+        )
+    try:
+        config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else str(raw))
+    except ValueError as exc:
+        raise FrontendError(f"{path}: the model_config attribute is not valid JSON (corrupted file?): {exc}") from None
+    if not isinstance(config, dict):
+        raise FrontendError(f"{path}: the model_config attribute is not a model configuration (corrupted file?)")
+    return config
+
+
+def _custom_objects(config: dict[str, Any], tf_keras: Any, known: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(layer, class, reason)`` for every layer of a saved configuration whose class, or
+    whose activation, is neither built into tf_keras nor a QKeras object (nor passed in
+    ``custom_objects``): the custom objects tf_keras cannot rebuild without their code."""
+    problems: list[tuple[str, str, str]] = []
+
+    def known_name(name: str) -> bool:
+        base = name.split("(")[0].split(">")[-1].strip()
+        return base in known or hasattr(tf_keras.layers, base) or hasattr(tf_keras.activations, base)
+
+    def walk(cfg: dict[str, Any]) -> None:
+        layers = cfg.get("config", {}).get("layers") if isinstance(cfg.get("config"), dict) else None
+        for lc in layers or []:
+            if not isinstance(lc, dict):
+                continue
+            cls = str(lc.get("class_name", "?"))
+            conf = lc.get("config") if isinstance(lc.get("config"), dict) else {}
+            name = str(conf.get("name") or lc.get("name") or "?")
+            if cls in ("Functional", "Sequential", "Model"):
+                walk(lc)
+                continue
+            if not known_name(cls):
+                problems.append(
+                    (name, cls, "custom layer class: hlsflow converts built-in Keras and QKeras layers only; "
+                     "rebuild the model from supported layers")
+                )
+                continue
+            act = conf.get("activation")
+            act_name = act.get("config") if isinstance(act, dict) and act.get("class_name") == "function" else act
+            if isinstance(act_name, str) and not known_name(act_name):
+                problems.append(
+                    (name, cls, f"custom activation function {act_name!r}: use a built-in Keras activation")
+                )
+
+    walk(config)
+    return problems
 
 
 # -- the converter ------------------------------------------------------------------------
@@ -256,6 +352,10 @@ class KerasConverter:
         for key in input_keys:
             call = next(c for c in calls if c.name == key[0])
             self._add_input(call, key)
+        if self.problems:
+            # Input shapes are unusable: every layer after them would report follow-on
+            # shape errors, so the input problems alone are the clearest message.
+            raise UnsupportedModelError(self.problems, self.model.name)
         pending = [c for c in calls if c.class_name != "InputLayer" and (c.name, c.index, 0) not in self.values]
         while pending:
             rest = []
@@ -291,6 +391,15 @@ class KerasConverter:
                 )
             )
             dims = tuple(1 if d is None else int(d) for d in dims) or (1,)
+        elif any(int(d) < 1 for d in dims):
+            self.problems.append(
+                (
+                    call.name,
+                    call.class_name,
+                    f"input shape {tuple(shape)} has a zero-sized dimension; every dimension must be at least 1",
+                )
+            )
+            dims = tuple(max(int(d), 1) for d in dims)
         v = self.graph.add_input(sanitize_name(call.name), TensorType(tuple(int(d) for d in dims), FloatType()))
         v.producer.meta.update({"keras_layer": call.name, "keras_class": "InputLayer"})
         self.values[key] = v
@@ -308,6 +417,11 @@ class KerasConverter:
             self.problems.append((call.name, call.class_name, exc.reason))
             outs = self._placeholders(call)
         except (OpError, IRError) as exc:
+            self.problems.append((call.name, call.class_name, f"cannot be represented: {exc}"))
+            outs = self._placeholders(call)
+        except FrontendError:
+            raise
+        except ValueError as exc:  # e.g. a zero-sized dimension (TensorType refuses it)
             self.problems.append((call.name, call.class_name, f"cannot be represented: {exc}"))
             outs = self._placeholders(call)
         for i, v in enumerate(outs):
@@ -473,7 +587,7 @@ def _unsupported_class_reason(call: LayerCall) -> str:
         fn = call.config.get("function")
         what = f" ({fn})" if isinstance(fn, str) else ""
         return f"arbitrary TensorFlow code{what} cannot be converted; use built-in Keras layers"
-    return "layer type not supported"
+    return "layer type not supported (README.md lists the supported layers); replace it with supported layers"
 
 
 def _check_data_format(call: LayerCall) -> None:

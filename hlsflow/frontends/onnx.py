@@ -236,6 +236,12 @@ def load_onnx_model(model_or_path: Any) -> Any:
         ) from None
     if not model.graph.node and not model.graph.output:
         raise FrontendError(f"{where}: not a readable ONNX model (no graph: the file is empty, truncated or not ONNX)")
+    if not model.opset_import:
+        # ONNX writes opset_import after the graph: a file cut there still parses
+        raise FrontendError(
+            f"{where}: not a readable ONNX model (it declares no opset: the file is truncated or not a complete "
+            "ONNX model); export it again"
+        )
     return model
 
 
@@ -454,6 +460,10 @@ class OnnxConverter:
         for vi in g.input:
             if vi.name not in init_names:
                 self._add_input(vi)
+        if self.problems:
+            # Unusable input shapes or types: every node after them would report
+            # follow-on shape errors, so the input problems alone are the clearest message.
+            raise UnsupportedModelError(self.problems, self.graph.name)
         for node in self.nodes:
             self._convert_node(node)
         outs = []
@@ -496,6 +506,11 @@ class OnnxConverter:
         tt = vi.type.tensor_type
         label = (vi.name, "graph input, ai.onnx")
         dims = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim] if tt.HasField("shape") else []
+        shown = (
+            tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in tt.shape.dim)
+            if tt.HasField("shape")
+            else "unknown"
+        )
         if tt.elem_type not in (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16):
             self.problems.append(
                 (
@@ -505,11 +520,18 @@ class OnnxConverter:
                 )
             )
         if len(dims) < 2 or any(d is None or d < 1 for d in dims[1:]):
+            symbolic = [i for i, d in enumerate(dims) if i > 0 and d is None]
+            zero = [i for i, d in enumerate(dims) if i > 0 and d is not None and d < 1]
+            why = (
+                "there is no batch axis" if len(dims) < 2
+                else f"axis {symbolic[0]} is dynamic ({shown[symbolic[0]]!r})" if symbolic
+                else f"axis {zero[0]} is zero-sized"
+            )
             self.problems.append(
                 (
                     *label,
-                    f"input shape {tuple(dims)} needs a batch axis and fixed sizes on every "
-                    "other axis; export with a fixed input shape",
+                    f"input shape {shown}: {why}; hlsflow needs a batch axis and a fixed size of at least 1 on every "
+                    "other axis: export with a fixed input shape (only the batch axis may be dynamic)",
                 )
             )
             dims = [1, *(d if d else 1 for d in dims[1:])] if len(dims) >= 2 else [1, 1]
@@ -566,6 +588,11 @@ class OnnxConverter:
             self.problems.append((*node.label, exc.reason))
             outs = self._placeholders(node)
         except (OpError, IRError) as exc:
+            self.problems.append((*node.label, f"cannot be represented: {exc}"))
+            outs = self._placeholders(node)
+        except FrontendError:
+            raise
+        except ValueError as exc:  # e.g. a zero-sized dimension (TensorType refuses it)
             self.problems.append((*node.label, f"cannot be represented: {exc}"))
             outs = self._placeholders(node)
         for i, name in enumerate(node.outputs):
@@ -663,7 +690,7 @@ def _unsupported_reason(node: OnnxNode) -> str:
         return "control flow is not supported"
     if node.op_type.startswith("QLinear") or node.op_type in ("ConvInteger", "MatMulInteger"):
         return "integer-arithmetic ops are not supported; export QDQ (QuantizeLinear/DequantizeLinear) instead"
-    return "op type not supported"
+    return "op type not supported (README.md lists the supported ops); replace it or export without it"
 
 
 def _model_name(model: Any, model_or_path: Any, name: str | None) -> str:

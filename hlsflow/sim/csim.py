@@ -24,13 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
+from hlsflow.errors import HlsflowError
 
-class CompileError(RuntimeError):
+
+class CompileError(HlsflowError, RuntimeError):
     """g++ failed; the message holds the command's first error lines verbatim."""
 
 
-class CompilerNotFoundError(RuntimeError):
-    """No C++ compiler found."""
+class CompilerNotFoundError(HlsflowError, RuntimeError):
+    """No usable C++ compiler: ``CXX`` (default ``g++``) is not on PATH, or cannot be run."""
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,26 @@ def vendor_include_dir(include_dir: str | Path | None = None, family: str = "viv
 
 
 def _compiler(cxx: str | None) -> str:
-    name = cxx or os.environ.get("CXX", "g++")
+    """The full path of the C++ compiler: ``cxx``, else ``$CXX``, else ``g++``."""
+    name = cxx or os.environ.get("CXX") or "g++"
+    source = "cxx=" if cxx else "$CXX" if os.environ.get("CXX") else "the default compiler"
     path = shutil.which(name)
     if path is None:
+        where = "does not exist or is not executable" if os.sep in name else "is not on PATH"
         raise CompilerNotFoundError(
-            f"C++ compiler {name!r} not found on PATH; install g++ (apt-get install g++) or set CXX"
+            f"C++ compiler {name!r} ({source}) {where}; C-simulation needs g++: install it "
+            "(e.g. apt-get install g++) or set CXX to a working g++"
         )
     return path
+
+
+def _compiler_version(compiler: str) -> str:
+    """``compiler --version`` (part of the cache key); CompilerNotFoundError when the
+    compiler cannot even be started."""
+    try:
+        return subprocess.run([compiler, "--version"], capture_output=True, text=True).stdout
+    except OSError as exc:
+        raise CompilerNotFoundError(f"C++ compiler {compiler!r} cannot be run: {exc}; set CXX to a working g++") from None
 
 
 def _hash_tree(h: hashlib._Hash, root: Path, patterns: tuple[str, ...]) -> None:
@@ -108,7 +123,7 @@ def build(
     flags = [opt, "-std=c++14", "-shared", "-fPIC", "-w", "-DNDEBUG"]
     h = hashlib.sha256()
     h.update(" ".join([compiler, *flags, str(inc.resolve())]).encode())
-    h.update(subprocess.run([compiler, "--version"], capture_output=True, text=True).stdout.encode())
+    h.update(_compiler_version(compiler).encode())
     _hash_tree(h, prj / "firmware", ("*.h", "*.cpp"))
     _hash_tree(h, prj / "csim", ("*.cpp",))
     _hash_tree(h, inc, ("*.h",))
@@ -134,8 +149,9 @@ def build(
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             raise CompileError(
-                f"C-simulation build of {prj} failed ({Path(compiler).name} exit {res.returncode}):\n"
-                + _first_errors(res.stderr or res.stdout)
+                f"C-simulation build of {prj} failed ({compiler} exit {res.returncode}); check that CXX is a "
+                "working C++14 compiler (an error in hlsflow's generated code is a bug: please report it). "
+                "Compiler output:\n" + _first_errors(res.stderr or res.stdout)
             )
         shutil.move(str(out), str(lib))
     return CsimLibrary(lib, inc, True, time.perf_counter() - t0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from hlsflow.backends.catapult.report import CatapultReport, ReportError, find_rtl_report, parse_rtl_report
 
 FIXTURE = Path(__file__).parent / "fixtures" / "catapult_rtl.rpt"

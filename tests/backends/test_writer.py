@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from hlsflow.backends.common.writer import OutputDirError
+
 from hlsflow.config import Config
 from hlsflow.ir import Constant, FixedType, Graph, TensorType
 from hlsflow.ir.ops.dense import Dense

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from hlsflow.config import Config, LayerConfig
 from hlsflow.ir import Constant, Graph, TensorType
+from hlsflow.ir.graph import Value
 from hlsflow.ir.ops.activation import Activation
 from hlsflow.ir.ops.batch_norm import BatchNorm
 from hlsflow.ir.ops.concatenate import Concatenate
@@ -30,7 +31,6 @@ from hlsflow.ir.ops.pool import Pool
 from hlsflow.ir.ops.softmax import Softmax
 from hlsflow.ir.ops.zero_padding import ZeroPadding
 from hlsflow.ir.types import FloatType, Overflow, Rounding
-from hlsflow.ir.graph import Value
 
 ACTIVATIONS = ("relu", "leaky_relu", "relu6", "sigmoid", "tanh", "hard_sigmoid", "softsign", "elu", "selu", "linear")
 MERGES = ("add", "subtract", "multiply", "average", "maximum", "minimum")

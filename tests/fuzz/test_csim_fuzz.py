@@ -11,11 +11,11 @@ import os
 
 import numpy as np
 import pytest
+from fuzz_models import Case, models
 from hypothesis import HealthCheck, given, settings
 
 import hlsflow
 from hlsflow.emulate import run
-from fuzz_models import Case, models
 
 SUPPRESS = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
 

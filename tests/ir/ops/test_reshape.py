@@ -11,7 +11,6 @@ from hlsflow.ir.ops.reshape import Reshape
 from hlsflow.ir.types import FixedType, TensorType
 from hlsflow.numerics.array import FixedArray
 
-
 T = FixedType(10, 4)
 
 
