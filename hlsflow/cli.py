@@ -97,7 +97,13 @@ def _console() -> Any:
 
 
 def _convert(
-    model: str, config: str | None, weights: str | None, io_type: str | None, dump_ir: str | None, calibration: str | None = None
+    model: str,
+    config: str | None,
+    weights: str | None,
+    io_type: str | None,
+    dump_ir: str | None,
+    calibration: str | None = None,
+    backend: str | None = None,
 ) -> Any:
     """Convert with a progress spinner; ``calibration`` (a samples file) is emulated after
     conversion and an overflow warning is printed as one yellow line, not a traceback."""
@@ -116,7 +122,10 @@ def _convert(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", HlsflowPrecisionWarning)
             try:
-                prj = convert(model, config=config, weights=weights, io_type=io_type, dump_ir=dump_ir, on_pass=step, calibration=x)
+                prj = convert(
+                    model, config=config, weights=weights, io_type=io_type, backend=backend, dump_ir=dump_ir, on_pass=step,
+                    calibration=x,
+                )
             except ValueError as exc:
                 if calibration is not None and str(exc).startswith("calibration data:"):
                     raise ValueError(f"--calibration {calibration}: {str(exc).removeprefix('calibration data: ')}") from None
@@ -174,6 +183,9 @@ CONFIG_OPT = click.option("--config", "-c", type=click.Path(exists=True, dir_oka
 WEIGHTS_OPT = click.option("--weights", type=click.Path(exists=True, dir_okay=False), help="Weights .h5 for a .json architecture.")
 CALIBRATION_OPT = click.option("--calibration", type=click.Path(dir_okay=False), default=None, help="Input samples (.npy/.npz/.csv/.dat, batch first) emulated after conversion: warns when a layer wraps or saturates on them, with the suggested precision.")
 IO_OPT = click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"]), default=None, help="Override the config's IOType.")
+BACKEND_OPT = click.option(
+    "--backend", "-b", type=click.Choice(["vitis", "vivado", "catapult"]), default=None, help="Override the config's Backend."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -188,15 +200,16 @@ def main(debug: bool) -> None:
 @CONFIG_OPT
 @WEIGHTS_OPT
 @IO_OPT
+@BACKEND_OPT
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None, help="Write the HLS project here (plus model.ir and report.json). Refuses a non-empty folder hlsflow did not create unless --force.")
 @click.option("--dump-ir", type=click.Path(file_okay=False), default=None, help="Write the IR after every pass into this folder.")
 @click.option("--force", is_flag=True, help="Allow writing into a non-empty folder hlsflow did not create.")
 @CALIBRATION_OPT
 @_handled
-def convert(model: str, config: str | None, weights: str | None, io_type: str | None, output_dir: str | None, dump_ir: str | None, force: bool, calibration: str | None) -> None:
+def convert(model: str, config: str | None, weights: str | None, io_type: str | None, backend: str | None, output_dir: str | None, dump_ir: str | None, force: bool, calibration: str | None) -> None:
     """Convert MODEL (fixed-point IR, printed as a summary) and, with --output-dir,
     write the HLS project."""
-    prj = _convert(model, config, weights, io_type, dump_ir, calibration)
+    prj = _convert(model, config, weights, io_type, dump_ir, calibration, backend)
     _print_report(prj)
     if output_dir is not None:
         out = prj.write(output_dir, force=force)
@@ -217,12 +230,13 @@ def convert(model: str, config: str | None, weights: str | None, io_type: str | 
 @CONFIG_OPT
 @WEIGHTS_OPT
 @IO_OPT
+@BACKEND_OPT
 @_handled
-def emulate(model: str, inputs: str, output: str | None, compare: str | None, show_trace: bool, config: str | None, weights: str | None, io_type: str | None) -> None:
+def emulate(model: str, inputs: str, output: str | None, compare: str | None, show_trace: bool, config: str | None, weights: str | None, io_type: str | None, backend: str | None) -> None:
     """Run the bit-exact emulator on MODEL for the samples in --input."""
     import numpy as np
 
-    prj = _convert(model, config, weights, io_type, None)
+    prj = _convert(model, config, weights, io_type, None, backend=backend)
     x = _load_array(inputs)
     y = np.asarray(prj.emulate(x))
     click.echo(f"emulated {y.shape[0]} samples -> output shape {y.shape[1:]}")
@@ -244,17 +258,18 @@ def emulate(model: str, inputs: str, output: str | None, compare: str | None, sh
 @CONFIG_OPT
 @WEIGHTS_OPT
 @IO_OPT
+@BACKEND_OPT
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--trace", "trace_path", type=click.Path(dir_okay=False), default=None, help="Input samples (.npy/.npz/.csv/.dat, batch first) to emulate: per-layer ranges vs type ranges, wrapped/saturated/underflow counts and the narrowest type holding every value.")
 @click.option("--plots", type=click.Path(file_okay=False), default=None, help="With --trace: write one histogram PNG per layer into this folder.")
 @_handled
-def report(model: str, config: str | None, weights: str | None, io_type: str | None, as_json: bool, trace_path: str | None, plots: str | None) -> None:
+def report(model: str, config: str | None, weights: str | None, io_type: str | None, backend: str | None, as_json: bool, trace_path: str | None, plots: str | None) -> None:
     """Per-layer types, multipliers, sparsity and BOPs of the converted MODEL; with
     --trace, the numerics of every layer on those samples."""
     if plots is not None and trace_path is None:
         raise ValueError("--plots needs --trace X.npy (the samples whose values are plotted)")
     x = _load_samples(trace_path, "--trace") if trace_path is not None else None
-    prj = _convert(model, config, weights, io_type, None)
+    prj = _convert(model, config, weights, io_type, None, backend=backend)
     diag = None
     if x is not None:
         from hlsflow import diagnostics as _diag
@@ -282,12 +297,13 @@ def report(model: str, config: str | None, weights: str | None, io_type: str | N
 @main.command()
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False), default=None, help="Where to write the HLS project (default: build/<model folder name>).")
-@click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"]), default=None, help="Override the config's IOType.")
+@IO_OPT
+@BACKEND_OPT
 @click.option("--no-csim", is_flag=True, help="Stop after writing the project (no g++ build).")
 @click.option("--force", is_flag=True, help="Allow replacing a non-empty folder hlsflow did not create.")
 @click.option("--calibration", type=click.Path(dir_okay=False), default=None, help="Samples emulated after conversion to warn about overflowing layers (default: the folder's x_test.npy).")
 @_handled
-def run(model_dir: str, output_dir: str | None, io_type: str | None, no_csim: bool, force: bool, calibration: str | None) -> None:
+def run(model_dir: str, output_dir: str | None, io_type: str | None, backend: str | None, no_csim: bool, force: bool, calibration: str | None) -> None:
     """The main job on an example-model folder: convert, write the HLS project, C-simulate
     the shipped inputs, check csim == emulator bit for bit, compare with the source
     framework's outputs, and report.
@@ -310,7 +326,7 @@ def run(model_dir: str, output_dir: str | None, io_type: str | None, no_csim: bo
         raise FileNotFoundError(f"{x_path}: the model folder needs test inputs (x_test.npy)")
     con = _console()
     t0 = time.perf_counter()
-    prj = _convert(str(d), str(cfg) if cfg.exists() else None, None, io_type, None, calibration or str(x_path))
+    prj = _convert(str(d), str(cfg) if cfg.exists() else None, None, io_type, None, calibration or str(x_path), backend)
     times = {"convert": time.perf_counter() - t0}
     _print_report(prj)
     x = np.load(x_path)

@@ -75,3 +75,21 @@ def test_refuses_foreign_non_empty_dir(tmp_path) -> None:
     assert (foreign / "thesis.tex").read_text() == "precious"
     res = _run("convert", str(MLP / "model.h5"), "-o", str(foreign), "--force")
     assert res.exit_code == 0 and (foreign / ".hlsflow").exists()  # --force: replaced, as asked
+
+
+@pytest.mark.keras
+@pytest.mark.csim
+def test_backend_option_overrides_the_config(tmp_path) -> None:
+    """--backend picks the backend for convert and run; the project says which it is."""
+    pytest.importorskip("tensorflow")
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("Backend: vitis\n")
+    res = _run("convert", str(MLP), "-c", str(cfg), "--backend", "catapult", "-o", str(tmp_path / "cat"))
+    assert res.exit_code == 0, res.output
+    assert "Backend: catapult" in (tmp_path / "cat" / "hlsflow_config.yml").read_text()
+    assert "ac_fixed<" in (tmp_path / "cat" / "firmware" / "defines.h").read_text()
+    res = _run("run", str(MLP), "-b", "vivado", "-o", str(tmp_path / "viv"))
+    assert res.exit_code == 0 and "0 values differ" in res.output, res.output
+    assert "Backend: vivado" in (tmp_path / "viv" / "hlsflow_config.yml").read_text()
+    bad = CliRunner().invoke(main, ["convert", str(MLP), "--backend", "quartus"])
+    assert bad.exit_code == 2 and "quartus" in bad.output
