@@ -129,7 +129,13 @@ def _input_array(v: Value, arr: Any) -> np.ndarray:
         a = a[None]
     elif a.shape[1:] != shape:
         hint = _layout_hint(v, a.shape)
-        if not hint and int(np.prod(a.shape[1:])) == int(np.prod(shape)):  # e.g. flattened samples
+        onnx_shape = v.producer.meta.get("onnx_shape")
+        # A reshape keeps the elements' order, so it is only right for flattened samples
+        # and for an ONNX layout whose axis move is a no-op (one channel): any other
+        # same-size shape (e.g. channels-first data for a channels-last input) would be
+        # silently scrambled, and is an error.
+        reorder_free = a.ndim == 2 or (not hint and onnx_shape is not None and tuple(a.shape[1:]) == tuple(onnx_shape))
+        if reorder_free and int(np.prod(a.shape[1:])) == int(np.prod(shape)):
             a = a.reshape((a.shape[0],) + shape)
         else:
             raise EmulationError(f"input {v.name!r} expects shape {want}, got {a.shape}{hint}")
