@@ -458,6 +458,11 @@ def test_channels_first_data_for_a_channels_last_input_gets_a_hint() -> None:
     x = np.random.default_rng(6).normal(size=(2, 1, 6, 5))
     one = hlsflow.convert(_conv_onnx(1))
     np.testing.assert_array_equal(one.emulate(x), one.emulate(x.transpose(0, 2, 3, 1)))
+    # a same-size shape that is neither flattened samples nor the model's ONNX layout is
+    # refused, not reshaped: e.g. (6, 2, 5) for the (6, 5, 2) input
+    with pytest.raises(EmulationError, match=r"expects shape \(batch, 6, 5, 2\), got \(1, 6, 2, 5\)"):
+        prj.emulate(np.zeros((1, 6, 2, 5)))
+    np.testing.assert_array_equal(prj.emulate(np.ones((2, 60))), prj.emulate(np.ones((2, 6, 5, 2))))  # flattened: fine
 
 
 def test_cli_emulate_with_wrong_input_file(tmp_path) -> None:
