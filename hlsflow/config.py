@@ -52,6 +52,19 @@ PRECISION_KEYS = ("input", "weight", "bias", "scale", "shift", "result", "table"
 LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy")
 #: characters allowed in Technology / TechLibrary (they are written into a Tcl script)
 _TCL_WORD = re.compile(r"^[A-Za-z0-9_.+\-/]+$")
+#: ProjectName becomes the top function's name and the firmware file names
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CPP_KEYWORDS = frozenset(
+    """alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t char32_t
+    class compl const constexpr const_cast continue decltype default delete do double dynamic_cast
+    else enum explicit export extern false float for friend goto if inline int long mutable namespace
+    new noexcept not not_eq nullptr operator or or_eq private protected public register
+    reinterpret_cast return short signed sizeof static static_assert static_cast struct switch
+    template this thread_local throw true try typedef typeid typename union unsigned using virtual
+    void volatile wchar_t while xor xor_eq""".split()
+)
+#: names the generated project already uses (namespaces, files, the C entry point)
+_RESERVED_PROJECT_NAMES = frozenset({"nnet", "hlsflow", "std", "main", "defines", "parameters", "hlsflow_types", "bridge"})
 
 
 class ConfigError(HlsflowError, ValueError):
@@ -210,6 +223,14 @@ class Config:
                 )
         if not (self.clock_period > 0):
             raise ConfigError(f"ClockPeriod must be positive (ns), got {self.clock_period}")
+        name = self.project_name
+        if not isinstance(name, str) or not _IDENTIFIER.match(name):
+            raise ConfigError(
+                f"ProjectName {name!r} must be a C++ identifier (letters, digits and _, not starting with a digit): "
+                "it names the top function and the firmware files"
+            )
+        if name in _CPP_KEYWORDS or name in _RESERVED_PROJECT_NAMES or name.startswith("__"):
+            raise ConfigError(f"ProjectName {name!r} is reserved (a C++ keyword or a name the generated project uses); pick another")
         entries = [("Model", LayerConfig(self.precision, self.reuse_factor, self.strategy))]
         entries += [(f"LayerType.{k}", v) for k, v in self.layer_type.items()]
         entries += [(f"LayerName.{k}", v) for k, v in self.layer_name.items()]

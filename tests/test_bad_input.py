@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -392,6 +393,26 @@ def test_malformed_config_values_are_config_errors(tmp_path, text: str, fragment
     assert_one_line_error(cli("convert", str(save_onnx(tmp_path, mlp_onnx())), "-c", str(cfg_path)), fragment)
 
 
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("../evil", "must be a C++ identifier"),  # would escape firmware/ as a file name
+        ("my project", "must be a C++ identifier"),
+        ("1st", "must be a C++ identifier"),
+        ("class", "is reserved"),  # a C++ keyword cannot name the top function
+        ("defines", "is reserved"),  # would overwrite firmware/defines.h
+        ("nnet", "is reserved"),
+    ],
+)
+def test_project_name_must_be_a_safe_identifier(tmp_path, name: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"ProjectName {name!r} {fragment}")):
+        hlsflow.convert(mlp_onnx(), project_name=name)
+    cfg_path = tmp_path / "c.yml"
+    cfg_path.write_text(f"ProjectName: {name!r}\n")
+    assert_one_line_error(cli("convert", str(save_onnx(tmp_path, mlp_onnx())), "-c", str(cfg_path), "-o", str(tmp_path / "o")), fragment)
+    assert not (tmp_path / "o").exists() and not (tmp_path / "evil.cpp").exists()
+
+
 # -- data given to emulate / trace / csim ----------------------------------------------------------------
 @pytest.mark.parametrize("method", ["emulate", "trace", "csim"])
 def test_wrong_input_shape(prj, method: str, monkeypatch) -> None:
@@ -569,3 +590,31 @@ def test_cli_as_a_process_prints_one_line(tmp_path) -> None:
     assert res.returncode == 2 and res.stdout.strip() == ""
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {p}: not a readable Keras 3 .keras file"), res.stderr
+
+
+@pytest.mark.csim
+def test_hostile_layer_names_stay_inside_the_project(tmp_path) -> None:
+    """Layer and graph names that are paths, C++ keywords or namespaces we use are
+    sanitised: every file lands inside the project and the C++ compiles and matches."""
+    rng = np.random.default_rng(0)
+    names = ["../../evil", "class", "int", "std", "nnet", "main", "x y", "/abs"]
+    nodes, inits, prev = [], [], "in put"
+    for i, n in enumerate(names):
+        inits.append(numpy_helper.from_array(rng.normal(size=(4, 4)).astype(np.float32), f"W{i}"))
+        out = "out" if i == len(names) - 1 else f"t{i}"
+        nodes.append(helper.make_node("MatMul", [prev, f"W{i}"], [out], name=n))
+        prev = out
+    g = helper.make_graph(
+        nodes,
+        "../g raph",
+        [helper.make_tensor_value_info("in put", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["N", 4])],
+        inits,
+    )
+    prj = hlsflow.convert(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]))
+    out = tmp_path / "a" / "prj"
+    prj.write(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"] and sorted(p.name for p in (tmp_path / "a").iterdir()) == ["prj"]
+    assert all(out in p.resolve().parents for p in out.rglob("*"))
+    x = rng.normal(size=(50, 4))
+    np.testing.assert_array_equal(prj.csim(x), prj.emulate(x))
