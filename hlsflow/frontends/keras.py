@@ -75,6 +75,9 @@ def import_tf_keras() -> Any:
     """Import tf_keras (Keras 2), setting TF_USE_LEGACY_KERAS first so that QKeras,
     which uses ``tf.keras``, gets tf_keras too."""
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    # TensorFlow's C++ start-up chatter (CPU features, absl) is noise in hlsflow's output;
+    # a user who wants it sets TF_CPP_MIN_LOG_LEVEL themselves.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         import tf_keras  # type: ignore[import-untyped]
     except ImportError as exc:  # pragma: no cover - depends on the installation
