@@ -89,6 +89,8 @@ def _load(model: Any, weights: str | Path | None) -> Graph:
             )
         suffix = path.suffix.lower()
         if suffix in (".h5", ".hdf5"):
+            # from_keras reads the file with h5py alone when that gives exactly the tf_keras
+            # result (hlsflow/frontends/keras2_h5.py), else loads it with tf_keras.
             from hlsflow.frontends.keras import from_keras
 
             return from_keras(path)

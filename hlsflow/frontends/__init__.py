@@ -1,7 +1,9 @@
 """Model frontends: framework models -> hlsflow IR graphs.
 
-Importing this package never imports TensorFlow, Keras or onnx: :func:`from_keras`
-imports tf_keras (and QKeras, when the model uses it) on first call, and the ONNX and
+Importing this package never imports TensorFlow, Keras or onnx. :func:`from_keras` reads
+Keras 2 ``.h5`` / ``.json`` files with h5py alone when that gives exactly the tf_keras
+result (:mod:`hlsflow.frontends.keras2_h5`) and imports tf_keras (and QKeras) only for
+in-memory models and for files using features that reader does not replay; the ONNX and
 Keras 3 frontends load on first use.
 """
 

@@ -564,6 +564,16 @@ def from_keras(
     Raises :class:`UnsupportedModelError` listing every unsupported layer, and
     :class:`FrontendError` when the model cannot be read.
     """
+    if isinstance(model_or_path, (str, os.PathLike)) and not custom_objects:
+        # A Keras 2 file is read with h5py alone when that gives exactly the tf_keras
+        # result (hlsflow.frontends.keras2_h5): TensorFlow's start-up (seconds) is skipped.
+        # Anything else (QKeras features it does not replay, custom or unknown layers,
+        # unsupported-layer errors) returns None and takes the tf_keras path below.
+        from hlsflow.frontends.keras2_h5 import convert_without_tf
+
+        graph = convert_without_tf(model_or_path, weights, name=name)
+        if graph is not None:
+            return graph
     model = load_keras_model(model_or_path, weights, custom_objects)
     if not getattr(model, "built", True):
         raise FrontendError(f"model {model.name!r} is not built; call model.build(input_shape) or predict once")
@@ -572,12 +582,14 @@ def from_keras(
 
 # -- helpers shared by converters ---------------------------------------------------------
 def is_qkeras_quantizer(obj: Any) -> bool:
-    """True for a QKeras quantizer object (quantized_bits(...), quantized_relu(...), ...),
-    False for functions (Keras activations, QKeras helper functions) and None."""
+    """True for a QKeras quantizer object (quantized_bits(...), quantized_relu(...), ...)
+    or its stand-in read from a saved configuration (``qkeras_config_stand_in``, see
+    :mod:`hlsflow.frontends.keras2_h5`), False for functions (Keras activations, QKeras
+    helper functions) and None."""
     return (
         obj is not None
         and not isinstance(obj, types.FunctionType)
-        and type(obj).__module__.startswith("qkeras")
+        and (type(obj).__module__.startswith("qkeras") or getattr(obj, "qkeras_config_stand_in", False) is True)
         and hasattr(obj, "get_config")
     )
 
