@@ -175,19 +175,27 @@ class Project:
         self._lib = None
         return self.output_dir
 
-    def compile(self, include_dir: str | Path | None = None) -> Any:
-        """Build the C-simulation library (cached by content hash); writes first if needed."""
+    def compile(self, include_dir: str | Path | None = None, *, opt: str | None = None) -> Any:
+        """Build the C-simulation library (cached by content hash); writes first if needed.
+
+        ``opt`` is g++'s optimisation flag (e.g. ``"-O0"``), default the build's own
+        (``-O2``); the fixed-point arithmetic is integer code, so every level computes the
+        same bits and a lower one only trades run speed for build speed."""
         from hlsflow.sim import csim as _csim
 
         if self.output_dir is None or not (self.output_dir / "csim" / "bridge.cpp").exists():
             self.write()
         assert self.output_dir is not None
-        lib = _csim.build(self.output_dir, self.config.project_name, include_dir=include_dir, family=self._backend().family)
+        extra = {"opt": opt} if opt is not None else {}
+        lib = _csim.build(
+            self.output_dir, self.config.project_name, include_dir=include_dir, family=self._backend().family, **extra
+        )
         self._lib = lib
         return lib
 
-    def csim_raw(self, x: Any, include_dir: str | Path | None = None) -> list[Any]:
-        """C-simulate a whole batch; returns one FixedArray per graph output."""
+    def csim_raw(self, x: Any, include_dir: str | Path | None = None, *, opt: str | None = None) -> list[Any]:
+        """C-simulate a whole batch; returns one FixedArray per graph output. ``opt``: see
+        :meth:`compile` (a library already built by ``compile`` is reused as it is)."""
         from hlsflow.ir.types import as_fixed
         from hlsflow.numerics.array import FixedArray
         from hlsflow.sim import csim as _csim
@@ -195,7 +203,7 @@ class Project:
         xs = _emu._batched_inputs(self.graph, x)  # bad data fails before a (slow) build
         lib = getattr(self, "_lib", None)
         if lib is None or include_dir is not None:
-            lib = self.compile(include_dir)
+            lib = self.compile(include_dir, opt=opt)
         raws = [FixedArray.from_float(a, as_fixed(v.type.elem)).mant.astype(np.int64) for a, v in zip(xs, self.graph.inputs)]
         outs = _csim.run(lib.path, raws, [v.type.size for v in self.graph.outputs])
         res = []

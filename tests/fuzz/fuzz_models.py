@@ -4,12 +4,19 @@ A model is built as a float IR graph (as a frontend would produce it), with rand
 layer sequences from the supported set, random shapes, a branch joined by a merge or a
 concatenation, random weights (zeros, tiny and large values), then converted by the
 default pipeline under a random config: explicit precisions with every rounding and
-overflow mode on some layers, io type, strategy and reuse factor.
+overflow mode on some layers, io type, strategy, reuse factor and backend.
+
+:func:`models` feeds the csim == emulate property (anything goes, incl. narrow types
+that wrap). :func:`bounded_models` feeds the emulate ~ float reference property: the
+same graphs without softmax (no error bound is stated for it), under generous
+precisions (wide inputs holding every input value, wide saturating explicit result
+types, auto types elsewhere), so that ``error_bounds.propagate`` bounds every value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -30,8 +37,9 @@ from hlsflow.ir.ops.merge import Merge
 from hlsflow.ir.ops.pool import Pool
 from hlsflow.ir.ops.softmax import Softmax
 from hlsflow.ir.ops.zero_padding import ZeroPadding
-from hlsflow.ir.types import FloatType, Overflow, Rounding
+from hlsflow.ir.types import FloatType, Overflow, Rounding, as_fixed, parse_type
 
+BACKENDS = ("vitis", "catapult")
 ACTIVATIONS = ("relu", "leaky_relu", "relu6", "sigmoid", "tanh", "hard_sigmoid", "softsign", "elu", "selu", "linear")
 MERGES = ("add", "subtract", "multiply", "average", "maximum", "minimum")
 
@@ -45,6 +53,12 @@ class Case:
     x: np.ndarray
     description: str
 
+    def __repr__(self) -> str:  # hypothesis prints failing cases: the model, not the data
+        return f"Case({self.description!r}, x of shape {self.x.shape})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # hypothesis's printer
+        p.text(repr(self))
+
 
 def _weights(draw: st.DrawFn, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     scale = draw(st.sampled_from([0.05, 0.5, 2.0]))
@@ -56,9 +70,9 @@ def _weights(draw: st.DrawFn, shape: tuple[int, ...], rng: np.random.Generator) 
     return w
 
 
-def _dense(draw: st.DrawFn, g: Graph, v: Value, rng: np.random.Generator, name: str) -> Value:
+def _dense(draw: st.DrawFn, g: Graph, v: Value, rng: np.random.Generator, name: str, units: int | None = None) -> Value:
     n_in = v.type.shape[-1]
-    units = draw(st.integers(1, 12))
+    units = draw(st.integers(1, 12)) if units is None else units
     params = {"kernel": Constant.from_array(_weights(draw, (n_in, units), rng))}
     if draw(st.booleans()):
         params["bias"] = Constant.from_array(rng.normal(size=units))
@@ -66,7 +80,7 @@ def _dense(draw: st.DrawFn, g: Graph, v: Value, rng: np.random.Generator, name: 
 
 
 def _activation(draw: st.DrawFn, g: Graph, v: Value, name: str) -> Value:
-    fn = draw(st.sampled_from(ACTIVATIONS))
+    fn = draw(st.sampled_from(ACTIVATIONS))  # every one has a stated error bound
     return g.add_node(Activation(fn), [v], name=name).output
 
 
@@ -102,10 +116,8 @@ def _image_layer(draw: st.DrawFn, g: Graph, v: Value, rng: np.random.Generator, 
     return _activation(draw, g, v, name)
 
 
-@st.composite
-def models(draw: st.DrawFn, max_layers: int = 5, samples: int = 1000) -> Case:
-    seed = draw(st.integers(0, 2**31 - 1))
-    rng = np.random.default_rng(seed)
+def _graph(draw: st.DrawFn, rng: np.random.Generator, max_layers: int, softmax: bool) -> tuple[Graph, str]:
+    """A random float graph (as a frontend builds it) and its one-line description."""
     g = Graph("fuzz")
     kind = draw(st.sampled_from(["vector", "sequence", "image"]))
     if kind == "vector":
@@ -130,10 +142,19 @@ def models(draw: st.DrawFn, max_layers: int = 5, samples: int = 1000) -> Case:
         k = draw(st.integers(1, min(3, shape[0])))
         f = draw(st.integers(1, 4))
         params = {"kernel": Constant.from_array(_weights(draw, (k, shape[1], f), rng))}
-        v = g.add_node(Conv1D(f, k, draw(st.integers(1, 2)), draw(st.sampled_from(["valid", "same"]))), [v], name=f"l{n}", params=params).output
+        v = g.add_node(
+            Conv1D(f, k, draw(st.integers(1, 2)), draw(st.sampled_from(["valid", "same"]))),
+            [v],
+            name=f"l{n}",
+            params=params,
+        ).output
         n += 1
         if draw(st.booleans()):
-            v = g.add_node(Pool(draw(st.sampled_from(["max", "avg"])), (min(2, v.type.shape[0]),), (1,), "valid"), [v], name=f"l{n}").output
+            v = g.add_node(
+                Pool(draw(st.sampled_from(["max", "avg"])), (min(2, v.type.shape[0]),), (1,), "valid"),
+                [v],
+                name=f"l{n}",
+            ).output
             n += 1
         v = g.add_node(Flatten(), [v], name=f"l{n}").output
         n += 1
@@ -146,24 +167,84 @@ def models(draw: st.DrawFn, max_layers: int = 5, samples: int = 1000) -> Case:
         elif choice == "bn":
             v = _batch_norm(draw, g, v, rng, f"l{n}")
         else:
+            merge = draw(st.booleans())
             a = _activation(draw, g, v, f"l{n}a")
-            b = _dense(draw, g, v, rng, f"l{n}b")
-            if draw(st.booleans()) and a.type.shape == b.type.shape:
-                v = g.add_node(Merge(draw(st.sampled_from(MERGES))), [a, b], name=f"l{n}").output
+            # a merge needs equal shapes: the dense branch then keeps the width
+            b = _dense(draw, g, v, rng, f"l{n}b", units=a.type.shape[-1] if merge else None)
+            ins = [a, b]
+            if draw(st.integers(0, 3)) == 0:  # a third input: n-ary merges (e.g. average by 1/3)
+                ins.append(_dense(draw, g, v, rng, f"l{n}c", units=b.type.shape[-1]))
+            if merge:
+                modes = [m for m in MERGES if m != "subtract" or len(ins) == 2]
+                v = g.add_node(Merge(draw(st.sampled_from(modes))), ins, name=f"l{n}").output
             else:
-                v = g.add_node(Concatenate(0), [a, b], name=f"l{n}").output
+                v = g.add_node(Concatenate(0), ins, name=f"l{n}").output
         n += 1
-    if draw(st.booleans()):
+    if softmax and draw(st.booleans()):
         v = g.add_node(Softmax(), [v], name="softmax").output
     g.set_outputs([v])
     g.verify()
     desc.append(" ".join(node.op.name for node in g.nodes[1:]))
-    cfg = draw(configs(g))
+    return g, "; ".join(desc)
+
+
+@st.composite
+def models(draw: st.DrawFn, max_layers: int = 5, samples: int = 1000, backends: tuple[str, ...] = ("vitis",)) -> Case:
+    """Any valid model under any config; ``backends`` are drawn from."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    g, desc = _graph(draw, rng, max_layers, softmax=True)
+    cfg = draw(configs(g, backends))
+    shape = g.inputs[0].type.shape
     x = rng.normal(size=(samples,) + shape) * draw(st.sampled_from([0.5, 4.0, 40.0]))
     x[:5] = 1e6  # saturate the input type
     x[5:10] = -1e6
     x[10:15] = 0.0
-    return Case(g, cfg, x, "; ".join(desc))
+    return Case(g, cfg, x, f"{desc}; {cfg.backend} {cfg.io_type}")
+
+
+#: Input types of :func:`bounded_models`: wide, rounding and saturating (the inputs are
+#: drawn inside their range, so only rounding moves them).
+GENEROUS_INPUTS = ("fixed<24,8,RND,SAT>", "fixed<20,8,TRN,SAT>", "fixed<32,12,RND_CONV,SAT>", "fixed<16,6,RND,SAT>")
+
+
+@st.composite
+def generous_specs(draw: st.DrawFn) -> str:
+    """A wide saturating result type (any rounding): 10..16 integer, 8..20 fraction bits."""
+    i = draw(st.integers(10, 16))
+    f = draw(st.integers(8, 20))
+    r = draw(st.sampled_from(list(Rounding)))
+    o = draw(st.sampled_from([Overflow.SAT, Overflow.SAT_SYM]))
+    return f"fixed<{i + f},{i},{r.value},{o.value}>"
+
+
+@st.composite
+def bounded_models(draw: st.DrawFn, max_layers: int = 4, samples: int = 200) -> Case:
+    """A float-sourced model under generous precisions, inputs inside the input type."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    g, desc = _graph(draw, rng, max_layers, softmax=False)
+    cfg = Config(project_name="fuzz")
+    cfg.precision["input"] = draw(st.sampled_from(GENEROUS_INPUTS))
+    cfg.weight_bits = draw(st.sampled_from([10, 16, 24]))
+    cfg.result_frac_bits = draw(st.sampled_from([8, 12, 16]))
+    for node in g.nodes[1:]:
+        if draw(st.integers(0, 2)) == 0:
+            cfg.layer_name[node.name] = LayerConfig({"result": draw(generous_specs())})
+    shape = g.inputs[0].type.shape
+    t = as_fixed(parse_type(cfg.precision["input"]))
+    x = rng.normal(size=(samples,) + shape) * draw(st.sampled_from([0.5, 4.0, 40.0]))
+    x = np.clip(x, t.min_value, t.max_value)
+    x[:3] = t.max_value  # the extremes of the input range
+    x[3:6] = t.min_value
+    x[6:9] = 0.0
+    return Case(
+        g,
+        cfg,
+        x,
+        f"{desc}; input {cfg.precision['input']}, weight_bits {cfg.weight_bits}, "
+        f"result_frac_bits {cfg.result_frac_bits}",
+    )
 
 
 @st.composite
@@ -177,12 +258,15 @@ def fixed_specs(draw: st.DrawFn) -> str:
 
 
 @st.composite
-def configs(draw: st.DrawFn, graph: Graph) -> Config:
+def configs(draw: st.DrawFn, graph: Graph, backends: tuple[str, ...] = ("vitis",)) -> Config:
     cfg = Config(project_name="fuzz")
+    cfg.backend = draw(st.sampled_from(backends))
     cfg.io_type = draw(st.sampled_from(["io_parallel", "io_stream"]))
     cfg.strategy = draw(st.sampled_from(["Latency", "Resource"]))
     cfg.reuse_factor = 1
-    cfg.precision["input"] = draw(st.sampled_from(["fixed<16,6>", "fixed<10,4,RND,SAT>", "ufixed<8,3,RND_CONV,SAT>", "fixed<20,8,TRN,WRAP>"]))
+    cfg.precision["input"] = draw(
+        st.sampled_from(["fixed<16,6>", "fixed<10,4,RND,SAT>", "ufixed<8,3,RND_CONV,SAT>", "fixed<20,8,TRN,WRAP>"])
+    )
     cfg.weight_bits = draw(st.sampled_from([4, 8, 16]))
     cfg.result_frac_bits = draw(st.sampled_from([4, 10, 14]))
     for node in graph.nodes[1:]:

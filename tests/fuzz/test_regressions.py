@@ -53,3 +53,29 @@ def test_config_entry_naming_no_layer_at_all_is_an_error() -> None:
     cfg.layer_name["fc_typo"] = LayerConfig(reuse_factor=2)
     with pytest.raises(hlsflow.ConfigError, match="fc_typo"):
         hlsflow.convert(g, config=cfg)
+
+
+def test_error_bound_of_a_result_whose_natural_type_is_wider_than_a_float64() -> None:
+    """The emulate ~ reference property once reported "no bound" (inf) for an auto
+    result of a 55-bit accumulator fed by a saturated value: the accumulator's extreme
+    mantissa 2**54 - 1 is not a float64, and rounding it up made the exact, never
+    overflowing auto type look as if it could overflow. The helper now rounds the
+    natural type's extremes on integers."""
+    from error_bounds import propagate, violations
+
+    g = Graph("m")
+    x = g.add_input("x", TensorType((1,), FloatType()))
+    a = g.add_node(Dense(1), [x], name="a", params={"kernel": Constant.from_array([[0.7]])})
+    b = g.add_node(Dense(1), [a.output], name="b", params={"kernel": Constant.from_array([[0.4]])})
+    g.set_outputs([b.output])
+    cfg = Config()
+    cfg.precision["input"] = "fixed<32,12,RND_CONV,SAT>"
+    cfg.weight_bits = 24
+    cfg.result_frac_bits = 8
+    cfg.layer_name["a"] = LayerConfig({"result": "fixed<31,11,TRN,SAT>"})  # 2047 * 0.7 saturates
+    prj = hlsflow.convert(g, config=cfg)
+    assert prj.graph.node("b").op.infer_types(prj.graph.node("b"))[0].elem.width > 53
+    xs = np.array([[2047.0], [-2048.0], [3.0], [0.0]])
+    bounds = propagate(prj.graph, xs)
+    assert np.isfinite(bounds.bound[0]).all()
+    assert not violations(prj.emulate(xs), bounds.reference[0], bounds.bound[0]).any()
