@@ -48,7 +48,34 @@ def rows(values: Iterable[int], per_row: int) -> list[str]:
     return [", ".join(vals[i : i + per_row]) for i in range(0, len(vals), per_row)]
 
 
+def _leftovers(out: Path, kind: str) -> list[Path]:
+    """``.<name>.<kind>-*`` folders next to ``out`` (oldest first): staging folders
+    (``tmp``) and moved-aside previous projects (``old``) of writes that were killed."""
+    return sorted(out.parent.glob(f".{out.name}.{kind}-*"), key=lambda p: p.stat().st_mtime)
+
+
+def recover_interrupted(out: Path) -> bool:
+    """Put the previous project back when a write was killed in the instant between moving
+    it aside and moving the new one in (``out`` missing, an hlsflow project in
+    ``.<name>.old-*``). Returns True when it restored one."""
+    if out.exists() or not out.parent.is_dir():
+        return False
+    olds = [p for p in _leftovers(out, "old") if (p / MARKER).is_file()]
+    if not olds:
+        return False
+    olds[-1].rename(out)
+    return True
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Delete what killed writes to ``out`` left behind (one writer per folder at a time)."""
+    for kind in ("tmp", "old"):
+        for p in _leftovers(out, kind):
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def check_destination(out: Path, force: bool) -> None:
+    recover_interrupted(out)
     if out.exists() and not out.is_dir():
         raise OutputDirError(f"{out} exists and is not a folder")
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists() and not force:
@@ -67,6 +94,7 @@ def atomic_replace(staging: Path, out: Path) -> None:
     staging.rename(out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    _remove_leftovers(out)
 
 
 def staging_dir(out: Path) -> Path:

@@ -73,3 +73,69 @@ def test_rewrite_replaces_own_project_and_failure_keeps_previous(tmp_path, monke
         _prj().write(out, tb_inputs=np.ones((2, 3)))
     assert (out / "firmware" / "wtest.cpp").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]
+
+
+# A child process writes a second project into the folder and is killed with SIGKILL at a
+# chosen point; hooks are installed with monkeypatching inside the child only.
+_CHILD = """
+import os, signal, sys, time
+from pathlib import Path
+import numpy as np
+sys.path.insert(0, {tests!r})
+from test_writer import _prj
+import hlsflow.backends.common.backend as be
+import hlsflow.backends.common.writer as wr
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if {where!r} == "staging":  # half-way through writing the new project's files
+    real = be._write_dat
+    def hook(*a, **k):
+        real(*a, **k)
+        die()
+    be._write_dat = hook
+else:  # after the previous project was moved aside, before the new one is moved in
+    real_rename = Path.rename
+    calls = []
+    def rename(self, target):
+        calls.append(target)
+        if len(calls) == 2:
+            die()
+        return real_rename(self, target)
+    Path.rename = rename
+_prj().write({out!r}, tb_inputs=np.ones((2, 3)))
+"""
+
+
+def _tree(root) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.parametrize("where", ["staging", "between-renames"])
+def test_write_killed_halfway_keeps_the_previous_project(tmp_path, where: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "p"
+    _prj().write(out)
+    before = _tree(out)
+    script = _CHILD.format(tests=str(Path(__file__).parent), where=where, out=str(out))
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert res.returncode == -signal.SIGKILL, res.stderr
+    if where == "staging":
+        assert _tree(out) == before  # untouched, byte for byte
+        assert [p.name.startswith(".p.tmp-") for p in tmp_path.iterdir() if p.name != "p"] == [True]
+    else:
+        assert not out.exists()  # killed in the instant between the two renames ...
+        _prj().write(tmp_path / "other")  # (an unrelated write does not touch it)
+        from hlsflow.backends.common.writer import recover_interrupted
+
+        assert recover_interrupted(out) and _tree(out) == before  # ... the previous project is whole
+    # the next write to the folder succeeds and clears what the killed one left behind
+    _prj().write(out, tb_inputs=np.ones((2, 3)))
+    assert (out / "tb_data" / "tb_input_features.dat").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".p.")]
