@@ -618,3 +618,28 @@ def test_hostile_layer_names_stay_inside_the_project(tmp_path) -> None:
     assert all(out in p.resolve().parents for p in out.rglob("*"))
     x = rng.normal(size=(50, 4))
     np.testing.assert_array_equal(prj.csim(x), prj.emulate(x))
+
+
+def test_every_error_type_is_an_hlsflow_error() -> None:
+    """`except hlsflow.HlsflowError` catches every error bad input can cause, and each
+    keeps its built-in base for code written before the common base existed."""
+    from hlsflow.backends.catapult.report import ReportError as CatapultReportError
+    from hlsflow.backends.common.lowering.context import LoweringError
+    from hlsflow.backends.common.tool import ToolFailedError, ToolNotFoundError, ToolTimeoutError
+    from hlsflow.backends.common.writer import OutputDirError
+    from hlsflow.backends.vivado.report import ReportError as VivadoReportError
+
+    from hlsflow.errors import HlsflowError
+    from hlsflow.passes.manager import PassError
+    from hlsflow.sparsity.pai_alloc import PruningError
+    from hlsflow.sparsity.spectral_graph import SpectralError
+
+    for t, base in [
+        (hlsflow.ModelLoadError, ValueError), (hlsflow.FrontendError, ValueError), (hlsflow.ConfigError, ValueError),
+        (hlsflow.EmulationError, ValueError), (hlsflow.CompileError, RuntimeError),
+        (hlsflow.CompilerNotFoundError, RuntimeError), (LoweringError, ValueError), (OutputDirError, ValueError),
+        (ToolNotFoundError, RuntimeError), (ToolFailedError, RuntimeError), (ToolTimeoutError, RuntimeError),
+        (CatapultReportError, ValueError), (VivadoReportError, ValueError), (PassError, RuntimeError),
+        (PruningError, ValueError), (SpectralError, ValueError),
+    ]:
+        assert issubclass(t, HlsflowError) and issubclass(t, base), t

@@ -21,11 +21,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from hlsflow.errors import HlsflowError
+
 REPORT_NAME = "rtl.rpt"
 CYCLE_REPORT_NAME = "cycle.rpt"
 
 
-class ReportError(ValueError):
+class ReportError(HlsflowError, ValueError):
     """The report cannot be read; the message names the file and what is missing."""
 
 

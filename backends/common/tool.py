@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hlsflow.errors import HlsflowError
+
 __all__ = [
     "ToolCandidate",
     "ToolError",
@@ -49,7 +51,7 @@ _ERROR_RE = re.compile(r"\bERROR\b|\bFATAL\b|\b[Ee]rror:")
 _WIN_SUFFIXES = (".exe", ".bat", ".cmd")
 
 
-class ToolError(RuntimeError):
+class ToolError(HlsflowError, RuntimeError):
     """A vendor tool could not be found or run; the first message line says why."""
 
 

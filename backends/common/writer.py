@@ -17,10 +17,12 @@ from typing import Any
 
 import jinja2
 
+from hlsflow.errors import HlsflowError
+
 MARKER = ".hlsflow"
 
 
-class OutputDirError(ValueError):
+class OutputDirError(HlsflowError, ValueError):
     """The output folder cannot be used; says why and how to proceed."""
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from hlsflow.errors import HlsflowError
+
 __all__ = [
     "RESOURCE_NAMES",
     "ReportError",
@@ -51,7 +53,7 @@ _RESOURCE_TAGS = {
 }
 
 
-class ReportError(ValueError):
+class ReportError(HlsflowError, ValueError):
     """A report file is missing or malformed; the message names the file and element."""
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hlsflow.errors import HlsflowError
 from hlsflow.ir.graph import Graph, IRError
 from hlsflow.passes.base import Pass, PassContext
 from hlsflow.passes.conv_to_pointwise import ConvToPointwise
@@ -36,7 +37,7 @@ PIPELINES: dict[str, str] = {
 }
 
 
-class PassError(RuntimeError):
+class PassError(HlsflowError, RuntimeError):
     """A pass failed or left an invalid graph; names the pass and those before it."""
 
 

@@ -15,8 +15,10 @@ from types import MappingProxyType
 
 import numpy as np
 
+from hlsflow.errors import HlsflowError
 
-class PruningError(ValueError):
+
+class PruningError(HlsflowError, ValueError):
     """A pruning request that cannot be honoured; the message says why."""
 
 

@@ -57,6 +57,8 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from hlsflow.errors import HlsflowError
+
 KernelKind = Literal["dense", "conv", "depthwise"]
 Solver = Literal["auto", "svd", "gram", "lanczos", "svds", "adjacency"]
 
@@ -72,7 +74,7 @@ LANCZOS_TOL = 1e-5
 _SEED = 0x5EC7  # fixed start vector: the same mask always gets the same numbers
 
 
-class SpectralError(ValueError):
+class SpectralError(HlsflowError, ValueError):
     """A kernel cannot be turned into a graph, or a solver failed; the message says why."""
 
 

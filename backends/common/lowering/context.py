@@ -9,13 +9,14 @@ import numpy as np
 from hlsflow.backends.common.views import ArrayView, TypeView, VarView
 
 from hlsflow.config import Config, ResolvedLayer
+from hlsflow.errors import HlsflowError
 from hlsflow.ir.types import FixedType, as_fixed
 
 if TYPE_CHECKING:
     from hlsflow.ir.graph import Graph, Node, Value
 
 
-class LoweringError(ValueError):
+class LoweringError(HlsflowError, ValueError):
     """A node cannot be lowered with the requested settings; names the layer and fix."""
 
 
