@@ -3,6 +3,7 @@ differs between tools (type spelling, pragmas, build script lines, tool command)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -111,7 +112,7 @@ class Backend:
         out = Path(output_dir).resolve()
         check_destination(out, force)
         prj = self.lower(graph, config)
-        env = make_env({"ctype": self.spell})
+        env = _environment(self)
         ctx: dict[str, Any] = {
             "prj": prj,
             "signature": self.signature(prj),
@@ -167,6 +168,13 @@ class Backend:
             raise
         atomic_replace(stage, out)
         return out
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(backend: Backend) -> Any:
+    """One Jinja environment per backend (a frozen, hashable value): its compiled
+    templates are reused by every later write in the process."""
+    return make_env({"ctype": backend.spell})
 
 
 def _write_dat(path: Path, arrays: list[np.ndarray]) -> None:

@@ -90,12 +90,15 @@ def exact_fixed_type(values: Any, max_frac: int = 64) -> FixedType | None:
         return FixedType(1, 1, False)
     # frexp: x = m * 2**e, 53-bit m; count trailing zero bits of each mantissa.
     m, e = np.frexp(nz)
-    ints = np.round(np.ldexp(m, 53)).astype(np.int64)
-    tz = np.array([(int(abs(i)) & -int(abs(i))).bit_length() - 1 for i in ints.tolist()])
+    ints = np.abs(np.round(np.ldexp(m, 53)).astype(np.int64))
+    # lowest set bit (a power of two, so its frexp exponent is exact): trailing zeros + 1
+    tz = np.frexp((ints & -ints).astype(np.float64))[1].astype(np.int64) - 1
     frac = int(np.max(53 - e.astype(np.int64) - tz))
     if frac > max_frac:
         return None
-    scaled = [int(round(x * 2.0**frac)) if frac >= 0 else int(x) >> -frac for x in nz.tolist()]
+    # scaling is monotonic, so the range needs only the extreme values (exact Python ints)
+    ends = [float(nz.min()), float(nz.max())]
+    scaled = [int(x * 2.0**frac) if frac >= 0 else int(x) >> -frac for x in ends]
     lo, hi = min(min(scaled), 0), max(max(scaled), 0)
     return type_for_range(lo, hi, frac)
 

@@ -30,7 +30,9 @@ class FixedArray:
         """Assign to type ``t`` (rounding and overflow of ``t``)."""
         if t == self.type:
             return self
-        return FixedArray(quantize(self.mant, self.type.frac, t), t)
+        # the invariant bounds every mantissa by self.type, which lets quantize skip an
+        # overflow step that cannot act (most casts only drop fractional bits)
+        return FixedArray(quantize(self.mant, self.type.frac, t, src=self.type), t)
 
     def to_float(self) -> np.ndarray:
         return to_float(self.mant, self.type.frac)

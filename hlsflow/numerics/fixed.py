@@ -12,6 +12,7 @@ array kind with :func:`mant_dtype` from the widths they know statically.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,8 @@ def _floor_div_pow2(mant: MantArray, n: int) -> tuple[MantArray, MantArray]:
 
 def round_shift(mant: MantArray, n: int, rounding: Rounding) -> MantArray:
     """Divide by ``2**n`` (``n >= 1``) and round to an integer with ``rounding``."""
+    if not _is_object(mant) and n <= INT64_SAFE_BITS:
+        return _round_shift_int64(mant, n, rounding)
     q, r = _floor_div_pow2(mant, n)
     half = 1 << (n - 1)
     if rounding is Rounding.TRN:
@@ -87,12 +90,48 @@ def round_shift(mant: MantArray, n: int, rounding: Rounding) -> MantArray:
     return q + up.astype(np.int64)
 
 
+def _round_shift_int64(mant: np.ndarray, n: int, rounding: Rounding) -> np.ndarray:
+    """:func:`round_shift` on int64 mantissas as one biased floor shift.
+
+    With ``q, r = divmod(m, 2**n)`` and ``h = 2**(n-1)``, ``floor((m + b) / 2**n)`` is
+    ``q + 1`` exactly when ``r + b >= 2**n`` (for ``0 <= b < 2**n``), so each mode is a
+    bias: RND ``h`` (``r >= h``), RND_MIN_INF ``h - 1`` (``r > h``), RND_ZERO ``h - 1``
+    for ``m >= 0`` else ``h``, RND_INF ``h`` for ``m > 0`` else ``h - 1``, TRN_ZERO
+    ``2**n - 1`` for ``m < 0`` else 0, RND_CONV ``h - 1 + (q & 1)`` (a tie goes up exactly
+    when ``q`` is odd), TRN 0. ``m + b`` cannot wrap: int64 mantissas
+    stay below 2**62 in magnitude (INT64_SAFE_BITS) and ``b < 2**62`` for the shifts
+    (``n <= 62``) it is used for.
+    """
+    sh = np.int64(n)
+    if rounding is Rounding.TRN:
+        return mant >> sh
+    half = np.int64(1 << (n - 1))
+    if rounding is Rounding.RND:
+        return (mant + half) >> sh
+    if rounding is Rounding.RND_MIN_INF:
+        return (mant + (half - 1)) >> sh
+    if rounding is Rounding.RND_ZERO:
+        return (mant + (half - (mant >= 0))) >> sh
+    if rounding is Rounding.RND_INF:
+        return (mant + (half - (mant <= 0))) >> sh
+    if rounding is Rounding.TRN_ZERO:
+        return (mant + (mant < 0) * np.int64((1 << n) - 1)) >> sh
+    if rounding is Rounding.RND_CONV:
+        return (mant + (half - 1) + ((mant >> sh) & 1)) >> sh
+    raise ValueError(f"unknown rounding mode {rounding}")  # pragma: no cover
+
+
 def overflow_fix(mant: MantArray, t: FixedType) -> MantArray:
     """Map integer mantissas into ``t``'s mantissa range with ``t.overflow``."""
     lo, hi = t.min_mant, t.max_mant
     ov = t.overflow
     if ov is Overflow.WRAP:
         modulus = 1 << t.width
+        if not _is_object(mant) and t.signed and t.width < 63:
+            # two's complement wrap in one pass: bias by 2**(w-1), keep w bits, unbias
+            # (no int64 wrap: |mant| < 2**62 and the bias is at most 2**61)
+            bias = np.int64(1 << (t.width - 1))
+            return ((mant + bias) & np.int64(modulus - 1)) - bias
         if _is_object(mant):
             wrapped = mant % modulus
         else:
@@ -129,19 +168,38 @@ def _promote_if_needed(mant: MantArray, shift: int, t: FixedType) -> MantArray:
     return mant
 
 
-def quantize(mant: MantArray, frac: int, t: FixedType) -> MantArray:
+def _rounded_range_fits(src: FixedType, shift: int, t: FixedType) -> bool:
+    """Whether every mantissa of type ``src``, rounded by ``shift`` bits (any mode; a
+    rounding adds at most 1 to the floor) or scaled up by ``-shift`` bits, lies in the
+    range ``t``'s overflow mode leaves untouched -- so that mode cannot act."""
+    if shift > 0:
+        lo, hi = src.min_mant >> shift, (src.max_mant >> shift) + 1
+    else:
+        lo, hi = src.min_mant << -shift, src.max_mant << -shift
+    t_lo = -t.max_mant if t.overflow is Overflow.SAT_SYM and t.signed and t.width > 1 else t.min_mant
+    return t_lo <= lo and hi <= t.max_mant
+
+
+def quantize(mant: MantArray, frac: int, t: FixedType, src: FixedType | None = None) -> MantArray:
     """Assign exact values ``mant * 2**-frac`` to type ``t``; return ``t``'s mantissas.
 
     Rounding is applied first (when ``t`` has fewer fractional bits), then overflow, in
-    the order HLS fixed-point assignment applies them.
+    the order HLS fixed-point assignment applies them. ``src``, when given, is a type
+    holding every element (``src.frac == frac``); its range lets the overflow step be
+    skipped when it cannot change anything (the result is the same either way).
     """
     shift = frac - t.frac
-    mant = _promote_if_needed(mant, shift, t)
+    if src is not None and src.frac != frac:
+        raise ValueError(f"quantize: src type {src} has {src.frac} fractional bits, the data {frac}")
+    in_range = src is not None and _rounded_range_fits(src, shift, t)
+    if not (in_range and src.width <= INT64_SAFE_BITS and t.width <= INT64_SAFE_BITS and shift <= INT64_SAFE_BITS):
+        mant = _promote_if_needed(mant, shift, t)
     if shift > 0:
         out = round_shift(mant, shift, t.rounding)
     else:
         out = shift_left(mant, -shift)
-    out = overflow_fix(out, t)
+    if not in_range:
+        out = overflow_fix(out, t)
     if not _is_object(out) or t.width > INT64_SAFE_BITS:
         return out
     return out.astype(np.int64)
@@ -170,6 +228,13 @@ def from_float(values: Any, t: FixedType) -> MantArray:
     of two and splitting off the integer part loses nothing until the rounding step.
     """
     x = np.asarray(values, dtype=np.float64)
+    fast = _from_float_fast(x, t)  # None for NaN and infinities too
+    return fast if fast is not None else _from_float_exact(x, t)
+
+
+def _from_float_exact(x: np.ndarray, t: FixedType) -> MantArray:
+    """:func:`from_float` for any finite data: every float on one exact integer grid
+    (int64 when the exponents span few enough bits, else Python integers)."""
     if not np.all(np.isfinite(x)):
         raise ValueError("cannot quantise NaN or infinite values to a fixed-point type")
     # Represent each float exactly as an integer mantissa with enough fractional bits:
@@ -192,6 +257,49 @@ def from_float(values: Any, t: FixedType) -> MantArray:
             dtype=object,
         ).reshape(x.shape)
     return quantize(grid, frac_in, t)
+
+
+#: Largest magnitude (exclusive) of ``x * 2**t.frac`` handled by :func:`_from_float_fast`:
+#: below 2**52 a float64's integer part and ``floor + 0.5`` are exact float64 values.
+_FAST_SPAN = float(2**52)
+
+
+def _from_float_fast(x: np.ndarray, t: FixedType) -> MantArray | None:
+    """:func:`from_float` in int64 arithmetic, or None when the data needs the general path.
+
+    ``y = x * 2**t.frac`` is computed exactly (a power-of-two scaling: scaling up loses
+    nothing while ``|y| < 2**52``; scaling down is checked by scaling back, which fails
+    for results that became subnormal). What rounding needs
+    of ``y`` is ``floor(y)`` and where the dropped part ``r = y - floor(y)`` lies relative
+    to 0 and 1/2; all three comparisons are exact while ``|y| < 2**52``. That is encoded as
+    the mantissa ``4 * floor(y) + code`` with two extra fractional bits, ``code`` being
+    0 (r = 0), 1 (0 < r < 1/2), 2 (r = 1/2) or 3 (r > 1/2): rounding it by two bits with
+    :func:`quantize` makes exactly the decisions the exact value would (every rounding
+    mode looks only at the sign, the kept LSB and how the remainder compares with half).
+    """
+    if t.width > INT64_SAFE_BITS or x.size == 0:
+        return None
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # such data takes the general path
+        # x * 2**frac is the correctly rounded product, as ldexp, and faster
+        y = x * 2.0**t.frac if -1022 <= t.frac <= 1023 else np.ldexp(x, t.frac)
+        lo, hi = float(y.min()), float(y.max())  # NaN compares False: general path
+        if not (-_FAST_SPAN < lo and hi < _FAST_SPAN):
+            return None
+        # scaling up never loses bits; scaling down may (subnormal results)
+        if t.frac < 0 and not np.array_equal(np.ldexp(y, -t.frac), x):
+            return None
+    fl = np.floor(y)
+    if t.rounding is Rounding.TRN:  # the floor is the rounding (the default input type's)
+        span = type_for_range(math.floor(lo), math.floor(hi), t.frac)
+        return quantize(fl.astype(np.int64), t.frac, t, src=span)
+    half = fl + 0.5
+    grid = fl.astype(np.int64) * 4
+    grid += y > fl  # code = (r > 0) + (r >= 1/2) + (r > 1/2)
+    grid += y >= half
+    grid += y > half
+    # the grid's range lets quantize skip an overflow step that cannot act
+    span = type_for_range(4 * math.floor(lo), 4 * math.floor(hi) + 3, t.frac + 2)
+    return quantize(grid, t.frac + 2, t, src=span)
 
 
 def to_float(mant: MantArray, frac: int) -> np.ndarray:
@@ -263,15 +371,21 @@ def accum_type(
     w_any = np.asarray(weight_rows)
     rows = w_any.shape[0] if w_any.ndim else 1
     n_terms = w_any.size // max(rows, 1)
-    w_bits = max(int(np.max(np.abs(w_any.astype(object)))).bit_length() if w_any.size else 0, 1)
-    x_bits = max(abs(x.min_mant), abs(x.max_mant)).bit_length()
-    exact_int64 = w_bits + x_bits + max(n_terms, 1).bit_length() + 1 <= INT64_SAFE_BITS
+    # int64 mantissas stay below 2**62, so np.abs cannot wrap; only object data needs ints
+    w_abs = np.abs(w_any) if w_any.dtype.kind in "iu" else np.abs(w_any.astype(object))
+    w_bits = max(int(np.max(w_abs)).bit_length() if w_any.size else 0, 1)
+    # Per row, the largest product of a weight w with an input in [xmin, xmax] is
+    # w * max(xmax, 0) for w > 0 and |w| * max(-xmin, 0) for w < 0 (the smallest mirrors
+    # it), so the bounds need only each row's sums of positive and of negative weights:
+    # exact in int64 while w_bits + log2(n_terms) stays within INT64_SAFE_BITS.
+    exact_int64 = w_bits + max(n_terms, 1).bit_length() + 1 <= INT64_SAFE_BITS
     w = w_any.reshape(rows, -1).astype(np.int64 if exact_int64 else object)
-    xmax, xmin = (np.int64(x.max_mant), np.int64(x.min_mant)) if exact_int64 else (x.max_mant, x.min_mant)
-    hi_terms = np.maximum(w * xmax, w * xmin)  # largest product per weight
-    lo_terms = np.minimum(w * xmax, w * xmin)
-    pos = [int(v) for v in np.where(hi_terms > 0, hi_terms, 0).sum(axis=1)]
-    neg = [int(v) for v in np.where(lo_terms < 0, lo_terms, 0).sum(axis=1)]
+    zero = np.int64(0) if exact_int64 else 0
+    w_pos = [int(v) for v in np.maximum(w, zero).sum(axis=1)]
+    w_neg = [int(v) for v in (-np.minimum(w, zero)).sum(axis=1)]
+    up, down = max(x.max_mant, 0), max(-x.min_mant, 0)  # input reach above / below zero
+    pos = [up * p + down * q for p, q in zip(w_pos, w_neg)]
+    neg = [-(down * p + up * q) for p, q in zip(w_pos, w_neg)]
     f = x.frac + w_frac
     if bias is not None:
         bf = max(f, b_frac)
@@ -289,9 +403,21 @@ def matmul_exact(x: MantArray, w: MantArray, acc: FixedType) -> MantArray:
     a float64 BLAS product is exact in any summation order; that is much faster than
     numpy's integer matmul. Wider accumulators use int64 or Python integers.
     """
+    dtype = matmul_dtype(acc)
+    xd, wd = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    if xd.ndim > 2 and wd.ndim == 2:
+        # one (rows, k) @ (k, n) product: numpy would call BLAS once per leading index
+        r = np.matmul(xd.reshape(-1, xd.shape[-1]), wd).reshape(xd.shape[:-1] + wd.shape[-1:])
+    else:
+        r = np.matmul(xd, wd)
+    return r.astype(np.int64) if dtype is np.float64 else r
+
+
+def matmul_dtype(acc: FixedType) -> Any:
+    """The dtype :func:`matmul_exact` computes in for accumulator ``acc``: float64 up to
+    52 bits, int64 up to INT64_SAFE_BITS, Python integers beyond. Operands already of
+    this dtype (e.g. mantissas converted before a window gather that multiplies their
+    size) are used without another conversion."""
     if acc.width <= 52:
-        r = np.matmul(x.astype(np.float64), w.astype(np.float64))
-        return r.astype(np.int64)
-    if acc.width <= INT64_SAFE_BITS:
-        return np.matmul(x.astype(np.int64), w.astype(np.int64))
-    return np.matmul(x.astype(object), w.astype(object))
+        return np.float64
+    return np.int64 if acc.width <= INT64_SAFE_BITS else object

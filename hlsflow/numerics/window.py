@@ -165,26 +165,27 @@ class Window:
             )
         return out
 
-    def _indices(self, spatial: tuple[int, ...]) -> tuple[np.ndarray, ...]:
-        """Per-axis index arrays into the padded input, broadcasting to ``(*out, *size)``."""
-        out = self.out_spatial(spatial)
-        r = self.rank
-        idx = []
-        for a in range(r):
-            i = np.arange(out[a])[:, None] * self.strides[a] + np.arange(self.size[a])[None, :] * self.dilation[a]
-            shape = [1] * (2 * r)
-            shape[a], shape[r + a] = out[a], self.size[a]
-            idx.append(i.reshape(shape))
-        return tuple(idx)
-
     def extract(self, x: np.ndarray, fill: Any = 0) -> np.ndarray:
         """All windows of ``x`` (``(batch, *spatial, C)``) as ``(batch, *out, *size, C)``.
 
-        Padded positions hold ``fill``. Works for any dtype (int64, object, float64).
+        Padded positions hold ``fill``. Works for any dtype (int64, object, float64). The
+        result is a read-only view into ``x`` (or its padded copy): reshape it, never
+        write to it.
         """
         spatial = tuple(x.shape[1:-1])
-        xp = pad_spatial(x, self.pads(spatial), fill)
-        return xp[(slice(None),) + self._indices(spatial) + (slice(None),)]
+        out = self.out_spatial(spatial)  # validates the geometry
+        pads = self.pads(spatial)
+        xp = pad_spatial(x, pads, fill) if any(b or a for b, a in pads) else x
+        # A read-only strided view (no copy): every window of the dilated extent, then
+        # every stride-th window and every dilation-th tap of each; callers reshape it.
+        r = self.rank
+        eff = tuple((k - 1) * d + 1 for k, d in zip(self.size, self.dilation))
+        v = np.lib.stride_tricks.sliding_window_view(xp, eff, axis=tuple(range(1, 1 + r)))
+        # v: (batch, *positions, C, *eff) -> pick outputs and taps, move C last
+        picks = tuple(slice(0, o * s, s) for o, s in zip(out, self.strides))
+        taps = tuple(slice(None, None, d) for d in self.dilation)
+        v = v[(slice(None),) + picks + (slice(None),) + taps]
+        return v.transpose((0, *range(1, 1 + r), *range(2 + r, 2 + 2 * r), 1 + r))
 
     def columns(self, x: np.ndarray, fill: Any = 0) -> np.ndarray:
         """:meth:`extract` with each window flattened: ``(batch, *out, taps * C)``, in

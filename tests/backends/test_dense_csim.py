@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from hlsflow.backends.common.lowering import LoweringError, lower_graph
+
 from hlsflow.config import Config
 from hlsflow.emulate import run
 from hlsflow.ir import Constant, FixedType, Graph, TensorType

@@ -21,6 +21,7 @@ from hlsflow.ir.constant import exact_fixed_type
 from hlsflow.ir.types import FixedType, Overflow, Rounding
 from hlsflow.numerics.fixed import (
     INT64_SAFE_BITS,
+    _from_float_fast,
     accum_type,
     add_type,
     bits_for,
@@ -276,6 +277,50 @@ def test_from_float_tiny_and_huge_values(t, scale, xs):
     """Values on a common exponent (one int64 grid, large shifts)."""
     vals = [math.ldexp(x, scale) for x in xs]
     assert ints(from_float(np.array(vals), t)) == [ref_quantize_value(Fraction(v), t) for v in vals]
+
+
+@PROPS
+@given(t=fixed_types(max_width=INT64_SAFE_BITS), data=st.data())
+def test_from_float_fast_path_ties(t, data):
+    """Exact ties, their float neighbours and tiny values on the target grid: the int64
+    fast path (taken for all of them) agrees with the Fraction reference."""
+    ks = data.draw(st.lists(st.integers(-(2**20), 2**20), min_size=1, max_size=8))
+    vals = []
+    for k in ks:
+        tie = math.ldexp(2 * k + 1, -(t.frac + 1))  # exactly half way between grid points
+        vals += [tie, math.nextafter(tie, math.inf), math.nextafter(tie, -math.inf), math.ldexp(k, -t.frac)]
+    vals += [0.0, -0.0, math.ldexp(1.0, -(t.frac + 40)), -math.ldexp(3.0, -(t.frac + 45))]
+    x = np.array(vals)
+    assert _from_float_fast(x, t) is not None
+    assert ints(from_float(x, t)) == [ref_quantize_value(Fraction(v), t) for v in vals]
+
+
+def test_from_float_fast_path_falls_back():
+    """Data the fast path cannot take exactly goes to the general path, same numbers."""
+    t = FixedType(16, 6, True, Rounding.RND, Overflow.SAT)
+    for vals in ([1e300, 1.0], [2.0**60, 0.5]):  # |x * 2**frac| >= 2**52
+        x = np.array(vals)
+        assert _from_float_fast(x, t) is None
+        assert ints(from_float(x, t)) == [ref_quantize_value(Fraction(v), t) for v in vals]
+    coarse = FixedType(8, 20, True, Rounding.RND_CONV, Overflow.WRAP)  # frac -12: scaling down
+    x = np.array([5e-324, 4096.0 * 3 + 2048.0])
+    assert _from_float_fast(x, coarse) is None
+    assert ints(from_float(x, coarse)) == [ref_quantize_value(Fraction(v), coarse) for v in x.tolist()]
+
+
+@PROPS
+@given(data=st.data())
+def test_quantize_with_source_type(data):
+    """Passing the source type (which lets the overflow step be skipped when it cannot
+    act) never changes the result."""
+    src = data.draw(fixed_types(max_width=70, modes=False), label="source type")
+    t = data.draw(fixed_types(), label="target")
+    src = FixedType(src.width, src.width - (t.frac + data.draw(st.integers(-20, 20))), src.signed)
+    mants = data.draw(source_mantissas(src.width, src.signed, src.frac - t.frac), label="mantissas")
+    arr = mant_array(mants, src.width)
+    assert ints(quantize(arr, src.frac, t, src=src)) == ints(quantize(arr, src.frac, t))
+    with pytest.raises(ValueError, match="fractional bits"):
+        quantize(arr, src.frac + 1, t, src=src)
 
 
 def test_from_float_shapes_and_errors():

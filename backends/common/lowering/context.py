@@ -27,13 +27,24 @@ MAX_WIDTH = 64
 
 def raw_ctype(values: Any, signed_hint: bool = True) -> str:
     """Smallest standard C integer type holding every value."""
-    arr = np.asarray(values, dtype=object)
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iu":  # Python integers beyond int64, or mixed data
+        arr = np.asarray(values, dtype=object)
     lo = int(min(arr.min(), 0)) if arr.size else 0
     hi = int(max(arr.max(), 0)) if arr.size else 0
     for bits in (8, 16, 32, 64):
         if lo >= -(1 << (bits - 1)) and hi < (1 << (bits - 1)):
             return f"int{bits}_t"
     raise LoweringError(f"constant values need more than 64 bits ({lo}..{hi})")
+
+
+def _int_tuple(values: Any) -> tuple[int, ...]:
+    """``values`` flattened to a tuple of Python ints (``tolist`` of an integer array
+    already yields them; other data goes element by element)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        return tuple(arr.ravel().tolist())
+    return tuple(int(x) for x in np.asarray(values, dtype=object).ravel().tolist())
 
 
 def index_ctype(n: int) -> str:
@@ -97,9 +108,9 @@ class LowerContext:
         return TypeView(role, self.check_width(node, role, t))
 
     def raw_array(self, name: str, mant: Any, fixed: FixedType | None, comment: str = "") -> ArrayView:
-        vals = tuple(int(x) for x in np.asarray(mant, dtype=object).ravel().tolist())
-        return ArrayView(name, raw_ctype(vals) if vals else "int8_t", vals if vals else (0,), fixed, comment)
+        vals = _int_tuple(mant)
+        return ArrayView(name, raw_ctype(mant) if vals else "int8_t", vals if vals else (0,), fixed, comment)
 
     def index_array(self, name: str, idx: Any, bound: int) -> ArrayView:
-        vals = tuple(int(x) for x in np.asarray(idx).ravel().tolist())
+        vals = _int_tuple(idx)
         return ArrayView(name, index_ctype(bound), vals if vals else (0,), None)

@@ -25,6 +25,7 @@ from hlsflow.ir.ops.base import Op, OpError, any_float, fixed_in, in_shape
 from hlsflow.ir.ops.dense import linear_accum_type, linear_exact
 from hlsflow.ir.types import FloatType, TensorType
 from hlsflow.numerics.array import FixedArray
+from hlsflow.numerics.fixed import matmul_dtype
 from hlsflow.numerics.window import Window
 
 if TYPE_CHECKING:
@@ -74,7 +75,8 @@ class ConvBase(Op):
     def compute(self, node: Node, inputs: Sequence[FixedArray]) -> list[FixedArray]:
         x = inputs[0]
         acc = linear_accum_type(node, x.type)
-        cols = FixedArray(self.window.columns(x.mant, 0), x.type)
+        # convert before gathering windows (taps x fewer elements); matmul_exact uses these
+        cols = FixedArray(self.window.columns(x.mant.astype(matmul_dtype(acc), copy=False), 0), x.type)
         return [FixedArray(linear_exact(cols, node, acc), acc)]
 
     def reference(self, node: Node, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -7,12 +7,14 @@ from the actual weight values and the input type so that it can never overflow. 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from hlsflow.ir.constant import Constant
 from hlsflow.ir.ops.base import Op, OpError, any_float, fixed_in, in_shape, param_fixed
 from hlsflow.ir.types import FixedType, FloatType, TensorType
 from hlsflow.numerics.array import FixedArray
@@ -22,8 +24,23 @@ if TYPE_CHECKING:
     from hlsflow.ir.graph import Node
 
 
+#: linear_accum_type results per kernel Constant (immutable; weakly held, so an entry
+#: goes with its kernel) and (input type, kernel name, bias Constant). Verification,
+#: lowering and every emulation ask again; for large layers the bound is not free.
+_ACCUM_TYPES: weakref.WeakKeyDictionary[Constant, dict[tuple[Any, ...], FixedType]] = weakref.WeakKeyDictionary()
+
+
 def linear_accum_type(node: Node, x: FixedType, kernel: str = "kernel") -> FixedType:
     """Exact accumulator type of a linear op whose kernel is (fan_in, n_out)."""
+    k = node.params[kernel]
+    key = (x, kernel, node.params.get("bias"))
+    known = _ACCUM_TYPES.get(k, {}).get(key)
+    if known is None:
+        known = _ACCUM_TYPES.setdefault(k, {})[key] = _linear_accum_type(node, x, kernel)
+    return known
+
+
+def _linear_accum_type(node: Node, x: FixedType, kernel: str) -> FixedType:
     w, wt = param_fixed(node, kernel)
     w2 = np.asarray(w).reshape(-1, w.shape[-1])
     b_m, b_frac = None, 0
