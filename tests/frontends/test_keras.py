@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras_models
 import numpy as np
 import pytest
 
@@ -32,36 +33,13 @@ def _check(h, model, x, rtol=1e-4):
 
 @pytest.fixture(scope="module")
 def conv2d_model(K, helpers):
-    L = K.layers
-    i = K.Input((8, 8, 3), name="img")
-    y = L.ZeroPadding2D(((1, 0), (2, 1)), name="pad")(i)
-    y = L.Conv2D(4, 3, activation="relu", name="conv")(y)
-    y = L.BatchNormalization(name="bn")(y)
-    y = L.MaxPooling2D(name="maxpool")(y)
-    y = L.DepthwiseConv2D(3, padding="same", depth_multiplier=2, name="dw")(y)
-    y = L.SeparableConv2D(5, 3, strides=2, padding="same", activation="elu", name="sep")(y)
-    y = L.Conv2D(6, 2, padding="same", dilation_rate=2, use_bias=False, name="dil")(y)
-    y = L.AveragePooling2D(padding="same", name="avgpool")(y)
-    a = L.GlobalMaxPooling2D(name="gmax")(y)
-    b = L.Flatten(name="flat")(y)
-    b = L.Reshape((-1, 3), name="reshape")(b)
-    b = L.GlobalAveragePooling1D(name="gavg")(b)
-    m = K.Model(i, [a, b], name="convnet")
+    m = keras_models.conv2d_stack(K)
     return helpers.randomize(m, seed=1)
 
 
 @keras
 def test_sequential_without_input_layer(K, helpers):
-    L = K.layers
-    m = K.Sequential(
-        [
-            L.Dense(16, activation="relu", input_shape=(10,), batch_size=4, name="fc1"),
-            L.Dropout(0.2, name="drop"),
-            L.Dense(8, activation="tanh", name="fc2"),
-            L.Dense(4, activation="softmax", name="out"),
-        ],
-        name="mlp",
-    )
+    m = keras_models.mlp(K)
     helpers.randomize(m, seed=0)
     x = np.random.default_rng(0).normal(size=(4, 10)).astype(np.float32)
     g = _check(helpers, m, x)
@@ -83,9 +61,7 @@ def test_sequential_without_input_layer(K, helpers):
 
 @keras
 def test_sequential_built_later_and_old_json_without_input_layer(K, helpers, tmp_path):
-    L = K.layers
-    m = K.Sequential([L.Dense(5, activation="sigmoid", name="a"), L.Dense(3, name="b")], name="late")
-    m.build((None, 7))
+    m = keras_models.built_later(K)
     helpers.randomize(m, seed=3)
     x = np.random.default_rng(1).normal(size=(6, 7)).astype(np.float32)
     g = _check(helpers, m, x)
@@ -105,24 +81,7 @@ def test_sequential_built_later_and_old_json_without_input_layer(K, helpers, tmp
 
 @keras
 def test_functional_branches_multi_input_output(K, helpers):
-    L = K.layers
-    i1 = K.Input((6,), name="in_a")
-    i2 = K.Input((6,), name="in_b")
-    a = L.Dense(4, activation="relu", name="da")(i1)
-    b = L.Dense(4, name="db")(i2)
-    shared = L.Dense(4, name="shared")
-    s1, s2 = shared(a), shared(b)
-    add = L.Add(name="add")([a, b, s1])
-    sub = L.Subtract(name="sub")([a, b])
-    mul = L.Multiply(name="mul")([a, s2])
-    avg = L.Average(name="avg")([a, b, s1])
-    mx = L.Maximum(name="max")([sub, mul])
-    mn = L.Minimum(name="min")([add, avg])
-    cat = L.Concatenate(name="cat")([mx, mn, b])
-    r = L.Reshape((3, 4), name="r")(cat)
-    cat1 = L.Concatenate(axis=1, name="cat1")([r, r])
-    out = L.Dense(2, name="head")(cat)
-    m = K.Model([i1, i2], [out, cat1, add], name="branches")
+    m = keras_models.branches(K)
     helpers.randomize(m, seed=2)
     rng = np.random.default_rng(2)
     x = [rng.normal(size=(5, 6)).astype(np.float32) for _ in range(2)]
@@ -148,21 +107,7 @@ def test_conv2d_stack(conv2d_model, helpers):
 
 @keras
 def test_conv1d_stack(K, helpers):
-    L = K.layers
-    m = K.Sequential(
-        [
-            L.ZeroPadding1D((1, 2), input_shape=(16, 3), name="pad"),
-            L.Conv1D(4, 3, padding="causal", dilation_rate=2, activation="selu", name="causal"),
-            L.Conv1D(5, 3, strides=2, padding="same", name="strided"),
-            L.BatchNormalization(center=False, scale=False, epsilon=0.01, name="bn_plain"),
-            L.MaxPooling1D(2, name="mp"),
-            L.AveragePooling1D(3, strides=1, padding="same", name="ap"),
-            L.SpatialDropout1D(0.1, name="sd"),
-            L.GlobalMaxPooling1D(name="gmp"),
-            L.GaussianNoise(0.3, name="noise"),
-            L.Dense(2, name="out"),
-        ]
-    )
+    m = keras_models.conv1d_stack(K)
     helpers.randomize(m, seed=4)
     x = np.random.default_rng(4).normal(size=(3, 16, 3)).astype(np.float32)
     g = _check(helpers, m, x)
@@ -173,33 +118,7 @@ def test_conv1d_stack(K, helpers):
 
 @keras
 def test_every_activation(K, helpers):
-    L = K.layers
-    i = K.Input((12,), name="x")
-    h = L.Dense(12, name="h")(i)
-    outs = []
-    for fn in (
-        "linear",
-        "relu",
-        "relu6",
-        "leaky_relu",
-        "sigmoid",
-        "tanh",
-        "hard_sigmoid",
-        "softsign",
-        "elu",
-        "selu",
-        "softmax",
-    ):
-        outs.append(L.Activation(fn, name=f"act_{fn}")(h))
-    outs += [
-        L.ReLU(max_value=1.5, name="relu_max")(h),
-        L.ReLU(negative_slope=0.125, name="relu_neg")(h),
-        L.LeakyReLU(alpha=0.2, name="leaky")(h),
-        L.ELU(alpha=0.5, name="elu_layer")(h),
-        L.Softmax(name="softmax_layer")(h),
-        L.Dense(3, activation="hard_sigmoid", name="fused_hs")(h),
-    ]
-    m = K.Model(i, outs, name="acts")
+    m = keras_models.every_activation(K)
     helpers.randomize(m, seed=5, scale=1.5)
     x = np.random.default_rng(5).normal(size=(8, 12)).astype(np.float32) * 2
     g = _check(helpers, m, x)

@@ -3,6 +3,7 @@ QKeras itself, quantised weights, per-layer numerics, files, unsupported options
 
 from __future__ import annotations
 
+import keras_models
 import numpy as np
 import pytest
 
@@ -57,9 +58,7 @@ def test_activation_type_table(Q):
 
 
 def _activation_model(K, Q, specs):
-    i = K.Input((64,), name="x")
-    outs = [Q.QActivation(s, name=f"q{j}")(i) for j, s in enumerate(specs)]
-    return K.Model(i, outs)
+    return keras_models.qactivations(specs)(K, Q)
 
 
 def _dyadic_input():
@@ -123,31 +122,7 @@ def test_smooth_internal_sigmoid(K, Q, helpers):
 
 @pytest.fixture(scope="module")
 def qmodel(K, Q, helpers):
-    L = K.layers
-    i = K.Input((8, 8, 2), name="img")
-    y = Q.QConv2D(
-        4,
-        3,
-        kernel_quantizer=Q.quantized_bits(4, 0, alpha=1),
-        bias_quantizer=Q.quantized_bits(6, 2, alpha=1),
-        name="qconv",
-    )(i)
-    y = Q.QActivation("quantized_relu(6,2)", name="qrelu")(y)
-    y = Q.QBatchNormalization(name="qbn")(y)
-    y = L.MaxPooling2D(name="pool")(y)
-    y = L.Flatten(name="flat")(y)
-    y = Q.QDense(
-        10,
-        kernel_quantizer="quantized_bits(6,0)",
-        bias_quantizer="quantized_bits(8,3)",
-        activation="quantized_relu(8,3)",
-        name="qd1",
-    )(y)
-    y = Q.QDense(6, kernel_quantizer="ternary", name="qd2")(y)
-    y = Q.QActivation("quantized_tanh(8)", name="qtanh")(y)
-    y = Q.QDense(4, kernel_quantizer="binary", bias_quantizer="quantized_po2(4)", name="qd3")(y)
-    y = Q.QActivation("quantized_bits(8,2)", name="qout")(y)
-    m = K.Model(i, y, name="qnet")
+    m = keras_models.qmodel(K, Q)
     return helpers.randomize(m, seed=7, zero_frac=0.2)
 
 
@@ -215,44 +190,7 @@ def test_qkeras_dyadic_end_to_end(K, Q, helpers):
     exact, so the whole model must match bit for bit."""
     from hlsflow.emulate import reference
 
-    L = K.layers
-    i = K.Input((6, 6, 2))
-    y = Q.QConv2D(
-        3,
-        3,
-        kernel_quantizer=Q.quantized_bits(4, 0, alpha=1),
-        bias_quantizer="quantized_bits(4,2,alpha=1)",
-        activation="quantized_relu(5,2)",
-        name="c",
-    )(i)
-    y = Q.QDepthwiseConv2D(
-        2,
-        depthwise_quantizer=Q.quantized_bits(4, 1, alpha=1),
-        depth_multiplier=2,
-        bias_quantizer=Q.quantized_bits(4, 1, alpha=1),
-        name="dw",
-    )(y)
-    y = Q.QActivation("quantized_bits(6,2)", name="a1")(y)
-    y = Q.QSeparableConv2D(
-        4,
-        2,
-        depthwise_quantizer=Q.quantized_bits(3, 0, alpha=1),
-        pointwise_quantizer=Q.quantized_bits(3, 0, alpha=1),
-        name="sep",
-    )(y)
-    y = Q.QActivation("quantized_relu(4,2,negative_slope=0.5)", name="a2")(y)
-    y = L.Reshape((-1, 4))(y)
-    y = Q.QConv1D(
-        2,
-        2,
-        kernel_quantizer="quantized_bits(4,0,alpha=1)",
-        bias_quantizer="quantized_bits(4,0,alpha=1)",
-        activation="quantized_tanh(6)",
-        name="c1d",
-    )(y)
-    y = L.Flatten()(y)
-    y = Q.QDense(3, kernel_quantizer="quantized_po2(4)", activation="quantized_sigmoid(6)", name="d")(y)
-    m = K.Model(i, y)
+    m = keras_models.qdyadic(True)(K, Q)
     helpers.randomize(m, seed=9)
     x = (np.random.default_rng(9).integers(-32, 32, size=(32, 6, 6, 2)) / 16.0).astype(np.float32)
     g = from_keras(m)
@@ -305,8 +243,6 @@ def test_unsupported_quantizers_listed_together(K, Q):
 
 @keras
 def test_qactivation_with_keras_function(K, Q, helpers):
-    i = K.Input((5,))
-    y = Q.QActivation("relu", name="r")(i)
-    m = K.Model(i, y)
+    m = keras_models.qkeras_function(K, Q)
     g = from_keras(m)
     assert g.node("r").kind == "activation" and g.node("r").op.function == "relu"
