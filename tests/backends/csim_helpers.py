@@ -1,13 +1,27 @@
-"""Helpers shared by the backend csim tests: inputs over the input type's range and the
-bit-for-bit comparison of C-simulation with the emulator."""
+"""Helpers shared by the backend csim tests: sparse quantised weights, narrowed output
+types, inputs over the input type's range and the bit-for-bit comparison of C-simulation
+with the emulator."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from hlsflow.emulate import run
-from hlsflow.ir import Graph
+from hlsflow.ir import Constant, FixedType, Graph, Node, TensorType, Value
 from hlsflow.project import Project
+
+
+def sparse_const(rng: np.random.Generator, shape: tuple[int, ...], t: FixedType, sparsity: float) -> Constant:
+    """Normal weights with about ``sparsity`` of them exactly zero, quantised to ``t``."""
+    w = rng.normal(size=shape)
+    w[rng.random(shape) < sparsity] = 0
+    return Constant.from_array(w).quantize(t)
+
+
+def narrow(g: Graph, n: Node, t: FixedType) -> Value:
+    """Give ``n``'s output the (narrower) type ``t``; returns the output."""
+    g.set_type(n.output, TensorType(n.output.type.shape, t))
+    return n.output
 
 
 def csim_inputs(g: Graph, seed: int, n: int = 1200, mixed_extremes: bool = False) -> np.ndarray:

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from csim_helpers import assert_csim_matches, csim_inputs
+from csim_helpers import assert_csim_matches, csim_inputs, narrow, sparse_const
 
 from hlsflow.config import Config, ConfigError
-from hlsflow.ir import Constant, FixedType, Graph, TensorType
-from hlsflow.ir.graph import Node, Value
+from hlsflow.ir import FixedType, Graph, TensorType
 from hlsflow.ir.ops.activation import Activation
 from hlsflow.ir.ops.conv2d import Conv2D
 from hlsflow.ir.ops.dense import Dense
@@ -22,17 +21,6 @@ from hlsflow.ir.ops.pool import Pool
 from hlsflow.ir.ops.softmax import Softmax
 from hlsflow.ir.types import Overflow, Rounding
 from hlsflow.project import Project
-
-
-def _const(rng: np.random.Generator, shape: tuple[int, ...], t: FixedType, sparsity: float = 0.3) -> Constant:
-    w = rng.normal(size=shape)
-    w[rng.random(shape) < sparsity] = 0
-    return Constant.from_array(w).quantize(t)
-
-
-def _narrow(g: Graph, n: Node, t: FixedType) -> Value:
-    g.set_type(n.output, TensorType(n.output.type.shape, t))
-    return n.output
 
 
 def _graph(seed: int) -> Graph:
@@ -45,23 +33,23 @@ def _graph(seed: int) -> Graph:
         Conv2D(3, (3, 3), (1, 1), "valid"),
         [x],
         name="conv",
-        params={"kernel": _const(rng, (3, 3, 2, 3), FixedType(8, 2)), "bias": _const(rng, (3,), FixedType(8, 3), 0)},
+        params={"kernel": sparse_const(rng, (3, 3, 2, 3), FixedType(8, 2), 0.3), "bias": sparse_const(rng, (3,), FixedType(8, 3), 0)},
     )
-    c = _narrow(g, conv, FixedType(11, 4, True, Rounding.RND, Overflow.SAT))
+    c = narrow(g, conv, FixedType(11, 4, True, Rounding.RND, Overflow.SAT))
     t = g.add_node(Activation("tanh"), [c], name="tanh").output
     mp = g.add_node(Pool("max", (2, 2), (2, 2), "valid"), [t], name="pool")
-    p = _narrow(g, mp, FixedType(9, 2, True, Rounding.RND_CONV, Overflow.SAT_SYM))
+    p = narrow(g, mp, FixedType(9, 2, True, Rounding.RND_CONV, Overflow.SAT_SYM))
     f = g.add_node(Flatten(), [p], name="flat").output
     d1 = g.add_node(
-        Dense(6), [f], name="d1", params={"kernel": _const(rng, (12, 6), FixedType(7, 2)), "bias": _const(rng, (6,), FixedType(6, 2))}
+        Dense(6), [f], name="d1", params={"kernel": sparse_const(rng, (12, 6), FixedType(7, 2), 0.3), "bias": sparse_const(rng, (6,), FixedType(6, 2), 0.3)}
     )
-    a1 = _narrow(g, d1, FixedType(10, 3, True, Rounding.RND_ZERO, Overflow.WRAP))
+    a1 = narrow(g, d1, FixedType(10, 3, True, Rounding.RND_ZERO, Overflow.WRAP))
     r1 = g.add_node(Activation("relu"), [a1], name="relu").output
-    d2 = g.add_node(Dense(6), [f], name="d2", params={"kernel": _const(rng, (12, 6), FixedType(6, 1))})
-    a2 = _narrow(g, d2, FixedType(9, 3, True, Rounding.RND_MIN_INF, Overflow.SAT_ZERO))
+    d2 = g.add_node(Dense(6), [f], name="d2", params={"kernel": sparse_const(rng, (12, 6), FixedType(6, 1), 0.3)})
+    a2 = narrow(g, d2, FixedType(9, 3, True, Rounding.RND_MIN_INF, Overflow.SAT_ZERO))
     s2 = g.add_node(Activation("sigmoid"), [a2], name="sig").output
     m = g.add_node(Merge("add"), [r1, s2], name="add")
-    mo = _narrow(g, m, FixedType(10, 4, True, Rounding.RND_INF, Overflow.SAT))
+    mo = narrow(g, m, FixedType(10, 4, True, Rounding.RND_INF, Overflow.SAT))
     sm = g.add_node(Softmax(), [mo], name="softmax")
     g.set_outputs([sm.output])  # (a consumed tensor as a graph output breaks io_stream: see report)
     g.verify()

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
-from csim_helpers import assert_csim_matches, csim_inputs
+from csim_helpers import assert_csim_matches, csim_inputs, narrow, sparse_const
 from hlsflow.backends.common.lowering import LoweringError, lower_graph
 
 from hlsflow.config import Config
 from hlsflow.emulate import trace
-from hlsflow.ir import Constant, FixedType, Graph, TensorType
-from hlsflow.ir.graph import Node, Value
+from hlsflow.ir import FixedType, Graph, TensorType
+from hlsflow.ir.graph import Value
 from hlsflow.ir.ops.conv1d import Conv1D
 from hlsflow.ir.ops.conv2d import Conv2D
 from hlsflow.ir.ops.depthwise_conv2d import DepthwiseConv2D
@@ -30,17 +30,6 @@ from hlsflow.ir.ops.pool import Pool
 from hlsflow.ir.ops.zero_padding import ZeroPadding
 from hlsflow.ir.types import Overflow, Rounding
 from hlsflow.project import Project
-
-
-def _const(rng: np.random.Generator, shape: tuple[int, ...], t: FixedType, sparsity: float = 0.5) -> Constant:
-    w = rng.normal(size=shape)
-    w[rng.random(shape) < sparsity] = 0
-    return Constant.from_array(w).quantize(t)
-
-
-def _narrow(g: Graph, n: Node, t: FixedType) -> Value:
-    g.set_type(n.output, TensorType(n.output.type.shape, t))
-    return n.output
 
 
 def _tap(g: Graph, v: Value) -> Value:
@@ -59,10 +48,10 @@ def _graph_2d(seed: int) -> Graph:
         Conv2D(4, (3, 3), (2, 1), "same"),
         [pad.output],
         name="conv",
-        params={"kernel": _const(rng, (3, 3, 3, 4), FixedType(8, 2)), "bias": _const(rng, (4,), FixedType(8, 3), 0)},
+        params={"kernel": sparse_const(rng, (3, 3, 3, 4), FixedType(8, 2), 0.5), "bias": sparse_const(rng, (4,), FixedType(8, 3), 0)},
     )
-    c = _narrow(g, conv, FixedType(11, 5, True, Rounding.RND, Overflow.SAT))
-    ap = _narrow(
+    c = narrow(g, conv, FixedType(11, 5, True, Rounding.RND, Overflow.SAT))
+    ap = narrow(
         g,
         g.add_node(Pool("avg", (3, 3), (1, 2), "same"), [c], name="avgpool"),
         FixedType(10, 3, True, Rounding.RND_CONV, Overflow.WRAP),
@@ -71,15 +60,15 @@ def _graph_2d(seed: int) -> Graph:
         DepthwiseConv2D((2, 2), (1, 1), "same", 2, (2, 1)),
         [ap],
         name="dw",
-        params={"kernel": _const(rng, (2, 2, 4, 2), FixedType(6, 1)), "bias": _const(rng, (8,), FixedType(6, 2))},
+        params={"kernel": sparse_const(rng, (2, 2, 4, 2), FixedType(6, 1), 0.5), "bias": sparse_const(rng, (8,), FixedType(6, 2), 0.5)},
     )
-    d = _narrow(g, dw, FixedType(9, 3, True, Rounding.TRN, Overflow.WRAP))
-    pw = g.add_node(PointwiseConv(5), [d], name="pw", params={"kernel": _const(rng, (8, 5), FixedType(7, 2))})
-    p = _narrow(g, pw, FixedType(12, 4, True, Rounding.RND_ZERO, Overflow.SAT_SYM))
+    d = narrow(g, dw, FixedType(9, 3, True, Rounding.TRN, Overflow.WRAP))
+    pw = g.add_node(PointwiseConv(5), [d], name="pw", params={"kernel": sparse_const(rng, (8, 5), FixedType(7, 2), 0.5)})
+    p = narrow(g, pw, FixedType(12, 4, True, Rounding.RND_ZERO, Overflow.SAT_SYM))
     mp = g.add_node(Pool("max", (2, 3), (2, 2), "same"), [p], name="maxpool")
-    m = _narrow(g, mp, FixedType(8, 2, True, Rounding.TRN, Overflow.SAT))
+    m = narrow(g, mp, FixedType(8, 2, True, Rounding.TRN, Overflow.SAT))
     gap = g.add_node(GlobalPool("avg"), [m], name="gap")
-    out = _narrow(g, gap, FixedType(12, 3, True, Rounding.RND, Overflow.SAT))
+    out = narrow(g, gap, FixedType(12, 3, True, Rounding.RND, Overflow.SAT))
     g.set_outputs([_tap(g, c), _tap(g, ap), _tap(g, d), _tap(g, p), out])
     g.verify()
     return g
@@ -95,19 +84,19 @@ def _graph_1d(seed: int) -> Graph:
         Conv1D(3, 3, 1, "valid", 2),
         [x],
         name="c1",
-        params={"kernel": _const(rng, (3, 2, 3), FixedType(7, 1)), "bias": _const(rng, (3,), FixedType(6, 2))},
+        params={"kernel": sparse_const(rng, (3, 2, 3), FixedType(7, 1), 0.5), "bias": sparse_const(rng, (3,), FixedType(6, 2), 0.5)},
     )
-    a = _narrow(g, c1, FixedType(10, 4, True, Rounding.RND_INF, Overflow.SAT))
+    a = narrow(g, c1, FixedType(10, 4, True, Rounding.RND_INF, Overflow.SAT))
     mp = g.add_node(Pool("max", (2,), (2,), "valid"), [a], name="mp")
     pad = g.add_node(ZeroPadding(((2, 1),)), [mp.output], name="pad1")
     c2 = g.add_node(
-        Conv1D(4, 4, 2, "same"), [pad.output], name="c2", params={"kernel": _const(rng, (4, 3, 4), FixedType(6, 2))}
+        Conv1D(4, 4, 2, "same"), [pad.output], name="c2", params={"kernel": sparse_const(rng, (4, 3, 4), FixedType(6, 2), 0.5)}
     )
-    b = _narrow(g, c2, FixedType(9, 4, True, Rounding.RND_MIN_INF, Overflow.WRAP))
+    b = narrow(g, c2, FixedType(9, 4, True, Rounding.RND_MIN_INF, Overflow.WRAP))
     ap = g.add_node(Pool("avg", (3,), (2,), "valid"), [b], name="ap")
-    e = _narrow(g, ap, FixedType(8, 3, True, Rounding.RND, Overflow.SAT_ZERO))
+    e = narrow(g, ap, FixedType(8, 3, True, Rounding.RND, Overflow.SAT_ZERO))
     gmax = g.add_node(GlobalPool("max"), [e], name="gmax")
-    gavg = _narrow(
+    gavg = narrow(
         g, g.add_node(GlobalPool("avg"), [x], name="gavg"), FixedType(8, 2, False, Rounding.RND, Overflow.SAT)
     )
     g.set_outputs([_tap(g, a), _tap(g, pad.output), _tap(g, b), gmax.output, gavg])
@@ -172,13 +161,13 @@ def _conv_model(sparsity: float) -> Graph:
     g = Graph("pruned")
     x = g.add_input("x", TensorType((8, 8, 8), FixedType(8, 3)))
     c = g.add_node(
-        Conv2D(16, (3, 3)), [x], name="conv", params={"kernel": _const(rng, (3, 3, 8, 16), FixedType(8, 2), sparsity)}
+        Conv2D(16, (3, 3)), [x], name="conv", params={"kernel": sparse_const(rng, (3, 3, 8, 16), FixedType(8, 2), sparsity)}
     )
     dw = g.add_node(
         DepthwiseConv2D((3, 3), depth_multiplier=2),
         [c.output],
         name="dw",
-        params={"kernel": _const(rng, (3, 3, 16, 2), FixedType(8, 2), sparsity)},
+        params={"kernel": sparse_const(rng, (3, 3, 16, 2), FixedType(8, 2), sparsity)},
     )
     g.set_outputs([dw.output])
     return g
