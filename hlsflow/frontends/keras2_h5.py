@@ -69,7 +69,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from hlsflow.frontends.errors import FrontendError, LayerUnsupported
+from hlsflow.frontends.errors import FrontendError
 from hlsflow.frontends.keras import KerasConverter, LayerCall, _h5_model_config
 from hlsflow.ir.constant import Constant
 from hlsflow.ir.graph import Graph
@@ -433,22 +433,11 @@ def weight_constant(q: quantized_bits, values: np.ndarray, what: str) -> Constan
     """The exact fixed-point Constant of ``values`` quantised by ``q``: the same checks
     and type as :func:`hlsflow.frontends.qkeras.weight_constant` applies to QKeras's own
     result (the equivalence tests compare the two paths constant by constant)."""
-    from hlsflow.frontends.qkeras import _check_weight_quantizer, _significant_bits
-    from hlsflow.ir.constant import exact_fixed_type
+    from hlsflow.frontends.qkeras import _check_weight_quantizer, grid_constant
 
     _check_weight_quantizer(q, what)
     qv = quantized_bits_values(q, values).astype(np.float64).reshape(np.shape(values))
-    if not np.all(np.isfinite(qv)):
-        raise LayerUnsupported(f"{what}: the quantised weights contain NaN or infinity")
-    bits = max(int(q.bits), 1)
-    sig = _significant_bits(qv)
-    t = exact_fixed_type(qv) if sig <= bits else None
-    if t is None:
-        raise LayerUnsupported(
-            f"{what}: the quantised weights are not on a power-of-two fixed-point grid ({sig} significant bits for "
-            f"a {bits}-bit quantizer), so no fixed-point type holds them exactly"
-        )
-    return Constant.from_array(qv).quantize(t)
+    return grid_constant(qv, max(int(q.bits), 1), what)
 
 
 # -- stand-ins for the model and its layers ---------------------------------------------------

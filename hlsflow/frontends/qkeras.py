@@ -230,8 +230,13 @@ def weight_constant(q: Any, values: np.ndarray, what: str = "weights") -> Consta
     Raises LayerUnsupported (naming ``what``) when the quantised values are not on a
     power-of-two grid (e.g. ``alpha='auto'``)."""
     q = quantizer_from(q)
-    qv = quantize_values(q, values, what)
-    bits = max(int(_num(getattr(q, "bits", 1))), 1)
+    return grid_constant(quantize_values(q, values, what), max(int(_num(getattr(q, "bits", 1))), 1), what)
+
+
+def grid_constant(qv: np.ndarray, bits: int, what: str) -> Constant:
+    """The Constant of already-quantised weights ``qv`` in the narrowest type that holds
+    them exactly; LayerUnsupported (naming ``what``) when they are not finite or not on a
+    power-of-two grid of at most ``bits`` significant bits."""
     if not np.all(np.isfinite(qv)):
         raise LayerUnsupported(f"{what}: the quantised weights contain NaN or infinity")
     sig = _significant_bits(qv)
