@@ -584,7 +584,7 @@ def from_keras(
 def is_qkeras_quantizer(obj: Any) -> bool:
     """True for a QKeras quantizer object (quantized_bits(...), quantized_relu(...), ...)
     or its stand-in read from a saved configuration (``qkeras_config_stand_in``, see
-    :mod:`hlsflow.frontends.keras2_h5`), False for functions (Keras activations, QKeras
+    :mod:`hlsflow.frontends.keras2_quantizers`), False for functions (Keras activations, QKeras
     helper functions) and None."""
     return (
         obj is not None
