@@ -90,6 +90,11 @@ def _handled(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 thread``, ``2 threads``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -344,12 +349,15 @@ def run(model_dir: str, output_dir: str | None, io_type: str | None, backend: st
         with con.status("building the C-simulation library with g++"):
             lib = prj.compile()
         times["csim_build"] = time.perf_counter() - t
+        from hlsflow.sim.csim import threads_for
+
+        threads = threads_for(lib, len(x))
         t = time.perf_counter()
-        with con.status(f"C-simulating {len(x)} samples"):
+        with con.status(f"C-simulating {len(x)} samples on {_count(threads, 'thread')}"):
             yc = np.asarray(prj.csim(x))
         times["csim_run"] = time.perf_counter() - t
         diff = int(np.count_nonzero(yc != y))
-        summary.update({"csim_mismatches": diff, "csim_cached": not lib.rebuilt})
+        summary.update({"csim_mismatches": diff, "csim_cached": not lib.rebuilt, "csim_threads": threads})
     if y_path.exists():
         ref = np.load(y_path).reshape(y.shape)
         agree = float(np.mean(np.argmax(ref.reshape(len(ref), -1), 1) == np.argmax(y.reshape(len(y), -1), 1)))
@@ -363,7 +371,10 @@ def run(model_dir: str, output_dir: str | None, io_type: str | None, backend: st
     con.print("times: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
     if "csim_mismatches" in summary:
         verdict = "bit-exact" if summary["csim_mismatches"] == 0 else "MISMATCH"
-        con.print(f"csim vs emulator on {len(x)} samples: {summary['csim_mismatches']} values differ ({verdict})")
+        con.print(
+            f"csim vs emulator on {len(x)} samples ({_count(int(summary['csim_threads']), 'thread')}): "
+            f"{summary['csim_mismatches']} values differ ({verdict})"
+        )
     if "argmax_agreement" in summary:
         con.print(
             f"agreement with the source model: argmax {100 * float(summary['argmax_agreement']):.2f}%, "

@@ -23,6 +23,7 @@ from hlsflow.passes.manager import PassManager, PassRecord
 
 if TYPE_CHECKING:
     from hlsflow.diagnostics import Diagnostics
+    from hlsflow.sim.csim import CsimLibrary
 
 LINEAR_OPS = ("dense", "pointwise_conv", "conv1d", "conv2d", "depthwise_conv2d")
 
@@ -126,6 +127,7 @@ class Project:
     output_dir: Path | None = None
     calibration: Diagnostics | None = None  # per-layer numerics of convert(calibration=...)
     clipped_weights: tuple[ClippedWeights, ...] = ()  # weights their precision saturated/wrapped
+    _lib: CsimLibrary | None = field(default=None, init=False, repr=False, compare=False)  # last compile()
 
     # -- numerics ----------------------------------------------------------------
     def emulate(self, x: Any) -> np.ndarray | list[np.ndarray]:
@@ -193,28 +195,36 @@ class Project:
         self._lib = lib
         return lib
 
-    def csim_raw(self, x: Any, include_dir: str | Path | None = None, *, opt: str | None = None) -> list[Any]:
+    def csim_raw(
+        self, x: Any, include_dir: str | Path | None = None, *, opt: str | None = None, threads: int | None = None
+    ) -> list[Any]:
         """C-simulate a whole batch; returns one FixedArray per graph output. ``opt``: see
-        :meth:`compile` (a library already built by ``compile`` is reused as it is)."""
+        :meth:`compile` (a library already built by ``compile`` is reused as it is).
+        ``threads``: how many slices of the batch run at once (default: one per usable
+        core, or ``$HLSFLOW_CSIM_THREADS``; vendor headers always run on one); the
+        outputs never depend on it."""
         from hlsflow.ir.types import as_fixed
         from hlsflow.numerics.array import FixedArray
         from hlsflow.sim import csim as _csim
 
         xs = _emu._batched_inputs(self.graph, x)  # bad data fails before a (slow) build
-        lib = getattr(self, "_lib", None)
+        lib = self._lib
         if lib is None or include_dir is not None:
             lib = self.compile(include_dir, opt=opt)
         raws = [FixedArray.from_float(a, as_fixed(v.type.elem)).mant.astype(np.int64) for a, v in zip(xs, self.graph.inputs)]
-        outs = _csim.run(lib.path, raws, [v.type.size for v in self.graph.outputs])
+        outs = _csim.run(lib, raws, [v.type.size for v in self.graph.outputs], threads=threads)
         res = []
         for o, v in zip(outs, self.graph.outputs):
             t = as_fixed(v.type.elem)
             res.append(FixedArray(o.reshape((len(o),) + v.type.shape), t))
         return res
 
-    def csim(self, x: Any, include_dir: str | Path | None = None) -> np.ndarray | list[np.ndarray]:
-        """C-simulated outputs as float64 (exact fixed-point values); equals ``emulate``."""
-        res = [r.to_float() for r in self.csim_raw(x, include_dir)]
+    def csim(
+        self, x: Any, include_dir: str | Path | None = None, *, threads: int | None = None
+    ) -> np.ndarray | list[np.ndarray]:
+        """C-simulated outputs as float64 (exact fixed-point values); equals ``emulate``.
+        ``threads``: see :meth:`csim_raw`."""
+        res = [r.to_float() for r in self.csim_raw(x, include_dir, threads=threads)]
         return res[0] if len(res) == 1 else res
 
     def build(

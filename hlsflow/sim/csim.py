@@ -11,8 +11,13 @@
   types, and compiled as byte strings (~30x faster for g++); the layer code is the same.
 * A failed build raises :class:`CompileError` with the compiler's first error lines
   verbatim (file:line: error ...).
-* ``run`` passes raw int64 mantissas in and out (one ctypes call per batch), so the
-  comparison with the emulator is on bits, never on rounded decimals.
+* ``run`` passes raw int64 mantissas in and out (one ctypes call per slice of the
+  batch), so the comparison with the emulator is on bits, never on rounded decimals.
+* Samples are independent (the generated code keeps no state between calls), so a batch
+  is cut into contiguous slices run on concurrent threads (ctypes releases the GIL):
+  one per usable core, or ``$HLSFLOW_CSIM_THREADS``. Only with hlsflow's own headers:
+  vendor headers are not known to be thread-safe (the Xilinx ``hls::stream`` numbers its
+  instances in an unguarded static counter), so a vendor build runs on one thread.
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,10 +50,51 @@ class CompilerNotFoundError(HlsflowError, RuntimeError):
 
 @dataclass(frozen=True)
 class CsimLibrary:
+    """A built C-simulation library. ``own_headers``: compiled against hlsflow's own
+    fixed-point headers (then safe to run on several threads at once)."""
+
     path: Path
     include_dir: Path
     rebuilt: bool
     seconds: float
+    own_headers: bool = True
+
+
+#: Fewest samples a thread is given: below this, starting a thread costs more than it saves.
+MIN_SAMPLES_PER_THREAD = 32
+
+THREADS_ENV = "HLSFLOW_CSIM_THREADS"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def thread_count(n_samples: int, requested: int | None = None) -> int:
+    """Threads for a batch of ``n_samples``: ``requested``, else ``$HLSFLOW_CSIM_THREADS``,
+    else the usable cores; never more than one per MIN_SAMPLES_PER_THREAD samples."""
+    from hlsflow.config import ConfigError
+
+    if requested is None:
+        env = os.environ.get(THREADS_ENV, "").strip()
+        if env:
+            try:
+                requested = int(env)
+            except ValueError:
+                raise ConfigError(
+                    f"{THREADS_ENV}={env!r} is not a whole number; set it to 1 or more, or unset it"
+                ) from None
+            if requested < 1:
+                raise ConfigError(f"{THREADS_ENV}={env!r} must be 1 or more (1 runs C-simulation on one thread)")
+        else:
+            requested = usable_cores()
+    elif requested < 1:
+        raise ConfigError(f"threads={requested} must be 1 or more")
+    return max(1, min(requested, n_samples // MIN_SAMPLES_PER_THREAD))
 
 
 def vendor_include_dir(include_dir: str | Path | None = None, family: str = "vivado") -> Path | None:
@@ -87,7 +135,9 @@ def _compiler_version(compiler: str) -> str:
     try:
         return subprocess.run([compiler, "--version"], capture_output=True, text=True).stdout
     except OSError as exc:
-        raise CompilerNotFoundError(f"C++ compiler {compiler!r} cannot be run: {exc}; set CXX to a working g++") from None
+        raise CompilerNotFoundError(
+            f"C++ compiler {compiler!r} cannot be run: {exc}; set CXX to a working g++"
+        ) from None
 
 
 def _hash_tree(h: hashlib._Hash, root: Path, patterns: tuple[str, ...]) -> None:
@@ -275,7 +325,9 @@ def build(
     t0 = time.perf_counter()
     prj = Path(project_dir)
     compiler = _compiler(cxx)
-    inc = vendor_include_dir(include_dir, family) or prj / "sim"
+    vendor = vendor_include_dir(include_dir, family)
+    own = vendor is None
+    inc = vendor or prj / "sim"
     # NDEBUG: the vendor's ap_fixed simulation asserts on a harmless read above the MSB
     # during some rounding conversions (the bit is never used) and would abort the run.
     # -funroll-loops: the layer loops run ~20% faster (measured on the example models; a
@@ -292,7 +344,7 @@ def build(
     cache = cache_root()
     lib = cache / f"{name}-{key}.so"
     if lib.exists():
-        return CsimLibrary(lib, inc, False, time.perf_counter() - t0)
+        return CsimLibrary(lib, inc, False, time.perf_counter() - t0, own)
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hlsflow-csim-") as tmp:
         out = Path(tmp) / lib.name
@@ -304,27 +356,56 @@ def build(
                 "Compiler output:\n" + _first_errors(res.stderr or res.stdout)
             )
         shutil.move(str(out), str(lib))
-    return CsimLibrary(lib, inc, True, time.perf_counter() - t0)
+    return CsimLibrary(lib, inc, True, time.perf_counter() - t0, own)
 
 
 @functools.lru_cache(maxsize=32)
-def _library(path: str) -> ctypes.CDLL:
-    """The loaded library (kept: a library's file name holds the hash of its sources, so
-    a path never names two different builds)."""
-    return ctypes.CDLL(path)
-
-
-def run(lib_path: str | Path, inputs: list[np.ndarray], output_sizes: list[int]) -> list[np.ndarray]:
-    """Run the library on a batch of raw int64 mantissas; returns raw int64 outputs."""
-    fn = _library(str(lib_path)).hlsflow_predict
+def _predict(path: str) -> Any:
+    """The library's batch entry point, loaded once (a library's file name holds the hash
+    of its sources, so a path never names two different builds)."""
+    fn = ctypes.CDLL(path).hlsflow_predict
     fn.restype = None
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long]
+    return fn
+
+
+def _call(fn: Any, ins: list[np.ndarray], outs: list[np.ndarray]) -> None:
+    """One ctypes call on one contiguous slice of samples (the GIL is released inside)."""
+    in_ptrs = (ctypes.c_void_p * len(ins))(*[a.ctypes.data for a in ins])
+    out_ptrs = (ctypes.c_void_p * len(outs))(*[a.ctypes.data for a in outs])
+    fn(in_ptrs, out_ptrs, len(ins[0]))
+
+
+def threads_for(lib: CsimLibrary | str | Path, n_samples: int, requested: int | None = None) -> int:
+    """Threads :func:`run` uses for a batch: :func:`thread_count` for a library built on
+    hlsflow's own headers, 1 for a vendor build (a bare path is taken as one)."""
+    own = lib.own_headers if isinstance(lib, CsimLibrary) else False
+    return thread_count(n_samples, requested) if own else 1
+
+
+def run(
+    lib: CsimLibrary | str | Path, inputs: list[np.ndarray], output_sizes: list[int], *, threads: int | None = None
+) -> list[np.ndarray]:
+    """Run the library on a batch of raw int64 mantissas; returns raw int64 outputs.
+
+    The batch is cut into :func:`thread_count` contiguous slices run concurrently when
+    ``lib`` was built with hlsflow's own headers (a bare path is taken as a vendor build:
+    one thread). Every sample is computed by the same code whatever the slicing, so the
+    outputs do not depend on the thread count (tests check it bit for bit).
+    """
+    fn = _predict(str(lib.path if isinstance(lib, CsimLibrary) else lib))
     n = int(inputs[0].shape[0])
     ins = [np.ascontiguousarray(a.reshape(n, -1), dtype=np.int64) for a in inputs]
-    outs = [np.zeros((n, size), dtype=np.int64) for size in output_sizes]
-    PtrArr = ctypes.POINTER(ctypes.c_int64) * len(ins)
-    OutArr = ctypes.POINTER(ctypes.c_int64) * len(outs)
-    in_ptrs = PtrArr(*[a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)) for a in ins])
-    out_ptrs = OutArr(*[a.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)) for a in outs])
-    fn.argtypes = [PtrArr, OutArr, ctypes.c_long]
-    fn(in_ptrs, out_ptrs, n)
+    outs = [np.empty((n, size), dtype=np.int64) for size in output_sizes]
+    k = threads_for(lib, n, threads)
+    if k == 1:
+        _call(fn, ins, outs)
+        return outs
+    cuts = [n * i // k for i in range(k + 1)]
+    with ThreadPoolExecutor(max_workers=k, thread_name_prefix="hlsflow-csim") as pool:
+        jobs = [
+            pool.submit(_call, fn, [a[lo:hi] for a in ins], [a[lo:hi] for a in outs]) for lo, hi in zip(cuts, cuts[1:])
+        ]
+        for job in jobs:
+            job.result()
     return outs
