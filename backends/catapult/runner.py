@@ -8,20 +8,12 @@ steps are switched by ``build_opts.tcl`` as for the Xilinx tools, the output goe
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias, Unpack
 
 from hlsflow.backends.catapult.report import CatapultReport, find_rtl_report, parse_rtl_report
-from hlsflow.backends.common.tool import (
-    ToolCandidate,
-    ToolInfo,
-    ToolNotFoundError,
-    ToolSpec,
-    locate_tool,
-    run_project_steps,
-)
-from hlsflow.backends.vivado.runner import BUILD_SCRIPT, LOG_NAME, write_build_opts
+from hlsflow.backends.common.build import BuildResult, BuildSteps, run_build_steps
+from hlsflow.backends.common.tool import ToolCandidate, ToolInfo, ToolNotFoundError, ToolSpec, locate_tool
 
 __all__ = ["TOOL_SPEC", "CatapultBuildResult", "ToolNotFoundError", "find_tool", "run_build"]
 
@@ -37,39 +29,21 @@ def find_tool(tool: str | os.PathLike[str] | None = None) -> ToolInfo:
     return locate_tool(TOOL_SPEC, tool)
 
 
-@dataclass(frozen=True)
-class CatapultBuildResult:
-    project_dir: Path
-    tool: ToolInfo
-    command: tuple[str, ...]
-    returncode: int
-    seconds: float
-    log_path: Path
-    report: CatapultReport | None
+#: What one successful :func:`run_build` did (``report``: the parsed ``rtl.rpt``).
+CatapultBuildResult: TypeAlias = BuildResult[CatapultReport]
 
 
 def run_build(
-    project_dir: str | Path,
-    *,
-    csim: bool = False,
-    synth: bool = True,
-    cosim: bool = False,
-    export: bool = False,
-    tool: str | os.PathLike[str] | None = None,
-    timeout: float | None = None,
-    log: Callable[[str], None] | None = None,
+    project_dir: str | Path, *, tool: str | os.PathLike[str] | None = None, **steps: Unpack[BuildSteps]
 ) -> CatapultBuildResult:
-    run = run_project_steps(
+    """Run ``catapult -shell -file build_prj.tcl`` for the chosen steps (:class:`BuildSteps`:
+    csim, synth, cosim, export, timeout, log, as for the Xilinx tools); ``tool``: a path,
+    install folder or name instead of the search. The result's ``report`` is the RTL
+    report of this run when synthesis ran."""
+    return run_build_steps(
         project_dir,
         lambda: find_tool(tool),
-        script=BUILD_SCRIPT,
-        log_name=LOG_NAME,
-        write_opts=lambda p: write_build_opts(p, csim=csim, synth=synth, cosim=cosim, export=export),
-        steps={"csim": csim, "synth": synth, "cosim": cosim, "export": export},
-        timeout=timeout,
-        log=log,
-        find_report=lambda p, started: find_rtl_report(p, newer_than=started - 2.0),
+        find_report=lambda p, since: find_rtl_report(p, newer_than=since),
+        parse_report=parse_rtl_report,
+        **steps,
     )
-    project, info, command, seconds, log_path = run.project_dir, run.tool, run.command, run.seconds, run.log_path
-    report = parse_rtl_report(run.report_path) if run.report_path is not None else None
-    return CatapultBuildResult(project, info, command, 0, seconds, log_path, report)

@@ -19,10 +19,18 @@ in how the tool is found and called, which each backend's ``TOOL_SPEC`` describe
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Unpack
 
+from hlsflow.backends.common.build import (
+    BUILD_OPTS,
+    BUILD_SCRIPT,
+    LOG_NAME,
+    BuildResult,
+    BuildSteps,
+    run_build_steps,
+    write_build_opts,
+)
 from hlsflow.backends.common.tool import (
     ToolCandidate,
     ToolError,
@@ -32,7 +40,6 @@ from hlsflow.backends.common.tool import (
     ToolSpec,
     ToolTimeoutError,
     locate_tool,
-    run_project_steps,
 )
 from hlsflow.backends.vivado.report import SynthReport, find_csynth_report, parse_csynth_xml
 
@@ -53,17 +60,8 @@ __all__ = [
     "write_build_opts",
 ]
 
-#: The project's build script (written by the project writer).
-BUILD_SCRIPT = "build_prj.tcl"
-#: The step switches :func:`run_build` writes and ``build_prj.tcl`` sources.
-BUILD_OPTS = "build_opts.tcl"
-#: The tool's complete output.
-LOG_NAME = "hlsflow_build.log"
 #: Backends this runner serves.
 BACKENDS = ("vivado", "vitis")
-# A report older than the start of the build by more than this is stale (seconds; allows
-# for file systems that store modification times coarsely).
-_MTIME_SLACK = 2.0
 
 TOOL_SPEC = ToolSpec(
     label="Vivado HLS",
@@ -100,53 +98,13 @@ def find_tool(backend: str, tool: str | os.PathLike[str] | None = None) -> ToolI
     return locate_tool(tool_spec(backend), tool)
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    """What one successful :func:`run_build` did.
-
-    Attributes:
-        project_dir: the project folder the tool ran in.
-        tool: the tool that ran.
-        command: the command line, as run.
-        returncode: the tool's exit status (0; a failure raises instead).
-        seconds: wall-clock run time of the tool, seconds.
-        log_path: the file holding the tool's complete output.
-        report: the C-synthesis report, when synthesis ran and wrote one (else ``None``).
-    """
-
-    project_dir: Path
-    tool: ToolInfo
-    command: tuple[str, ...]
-    returncode: int
-    seconds: float
-    log_path: Path
-    report: SynthReport | None
-
-
-def write_build_opts(project_dir: str | Path, *, csim: bool, synth: bool, cosim: bool, export: bool) -> Path:
-    """Write ``build_opts.tcl`` (``set hlsflow_<step> 0|1`` per step) into the project."""
-    path = Path(project_dir) / BUILD_OPTS
-    steps = {"csim": csim, "synth": synth, "cosim": cosim, "export": export}
-    lines = ["# Build steps, written by hlsflow run_build(); sourced by build_prj.tcl."]
-    lines += [f"set hlsflow_{name} {int(bool(on))}" for name, on in steps.items()]
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
-    return path
-
-
 def run_build(
     project_dir: str | Path,
     backend: str,
     *,
-    csim: bool = False,
-    synth: bool = True,
-    cosim: bool = False,
-    export: bool = False,
     tool: str | os.PathLike[str] | None = None,
-    timeout: float | None = None,
-    log: Callable[[str], None] | None = None,
-) -> BuildResult:
+    **steps: Unpack[BuildSteps],
+) -> BuildResult[SynthReport]:
     """Run the vendor tool on a generated project for the chosen steps.
 
     Args:
@@ -171,25 +129,10 @@ def run_build(
         ToolTimeoutError: the tool ran past ``timeout``.
         ReportError: synthesis wrote a report that cannot be read.
     """
-    run = run_project_steps(
+    return run_build_steps(
         project_dir,
         lambda: find_tool(backend, tool),
-        script=BUILD_SCRIPT,
-        log_name=LOG_NAME,
-        write_opts=lambda p: write_build_opts(p, csim=csim, synth=synth, cosim=cosim, export=export),
-        steps={"csim": csim, "synth": synth, "cosim": cosim, "export": export},
-        timeout=timeout,
-        log=log,
-        find_report=lambda p, started: find_csynth_report(p, newer_than=started - _MTIME_SLACK),
-    )
-    project, info, command, seconds, log_path = run.project_dir, run.tool, run.command, run.seconds, run.log_path
-    report = parse_csynth_xml(run.report_path) if run.report_path is not None else None
-    return BuildResult(
-        project_dir=project,
-        tool=info,
-        command=command,
-        returncode=0,
-        seconds=seconds,
-        log_path=log_path,
-        report=report,
+        find_report=lambda p, since: find_csynth_report(p, newer_than=since),
+        parse_report=parse_csynth_xml,
+        **steps,
     )
