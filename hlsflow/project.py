@@ -161,19 +161,23 @@ class Project:
 
         return get_backend(self.config.backend)
 
-    def write(
-        self, output_dir: str | Path | None = None, *, force: bool = False, tb_inputs: Any = None
-    ) -> Path:
+    def write(self, output_dir: str | Path | None = None, *, force: bool = False, tb_inputs: Any = None) -> Path:
         """Write the HLS project (atomically). ``tb_inputs`` (a batch) also writes the
         testbench data: those inputs and the emulator's bit-exact outputs."""
-        out = Path(output_dir) if output_dir is not None else (self.output_dir or Path("hlsflow_prj") / self.config.project_name)
+        out = (
+            Path(output_dir)
+            if output_dir is not None
+            else (self.output_dir or Path("hlsflow_prj") / self.config.project_name)
+        )
         tb_x = tb_y = None
         if tb_inputs is not None:
             xs = _emu._batched_inputs(self.graph, tb_inputs)
             ys = self.emulate(tb_inputs)
             tb_x = xs
             tb_y = ys if isinstance(ys, list) else [ys]
-        self.output_dir = self._backend().write(self.graph, self.config, out, force=force, tb_inputs=tb_x, tb_outputs=tb_y)
+        self.output_dir = self._backend().write(
+            self.graph, self.config, out, force=force, tb_inputs=tb_x, tb_outputs=tb_y
+        )
         self._lib = None
         return self.output_dir
 
@@ -211,8 +215,14 @@ class Project:
         lib = self._lib
         if lib is None or include_dir is not None:
             lib = self.compile(include_dir, opt=opt)
-        raws = [FixedArray.from_float(a, as_fixed(v.type.elem)).mant.astype(np.int64) for a, v in zip(xs, self.graph.inputs)]
-        outs = _csim.run(lib, raws, [v.type.size for v in self.graph.outputs], threads=threads)
+        types = [as_fixed(v.type.elem) for v in self.graph.inputs]
+
+        def raw_inputs(lo: int, hi: int) -> list[np.ndarray]:
+            # quantised on the slice's own thread (csim.run_slices)
+            return [FixedArray.from_float(a[lo:hi], t).mant for a, t in zip(xs, types)]
+
+        sizes = [v.type.size for v in self.graph.outputs]
+        outs = _csim.run_slices(lib, len(xs[0]), raw_inputs, sizes, threads=threads)
         res = []
         for o, v in zip(outs, self.graph.outputs):
             t = as_fixed(v.type.elem)

@@ -30,6 +30,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -386,7 +387,24 @@ def threads_for(lib: CsimLibrary | str | Path, n_samples: int, requested: int | 
 def run(
     lib: CsimLibrary | str | Path, inputs: list[np.ndarray], output_sizes: list[int], *, threads: int | None = None
 ) -> list[np.ndarray]:
-    """Run the library on a batch of raw int64 mantissas; returns raw int64 outputs.
+    """Run the library on a batch of raw int64 mantissas; returns raw int64 outputs
+    (sliced across threads as :func:`run_slices` does)."""
+    n = int(inputs[0].shape[0])
+    ins = [np.ascontiguousarray(a.reshape(n, -1), dtype=np.int64) for a in inputs]
+    return run_slices(lib, n, lambda lo, hi: [a[lo:hi] for a in ins], output_sizes, threads=threads)
+
+
+def run_slices(
+    lib: CsimLibrary | str | Path,
+    n: int,
+    inputs_of: Callable[[int, int], list[np.ndarray]],
+    output_sizes: list[int],
+    *,
+    threads: int | None = None,
+) -> list[np.ndarray]:
+    """Run ``n`` samples; ``inputs_of(lo, hi)`` gives the raw int64 inputs of samples
+    ``lo:hi`` (C-contiguous, one row per sample), so preparing them (e.g. quantising)
+    runs on the slice's thread too (numpy releases the GIL on whole arrays).
 
     The batch is cut into :func:`thread_count` contiguous slices run concurrently when
     ``lib`` was built with hlsflow's own headers (a bare path is taken as a vendor build:
@@ -394,18 +412,18 @@ def run(
     outputs do not depend on the thread count (tests check it bit for bit).
     """
     fn = _predict(str(lib.path if isinstance(lib, CsimLibrary) else lib))
-    n = int(inputs[0].shape[0])
-    ins = [np.ascontiguousarray(a.reshape(n, -1), dtype=np.int64) for a in inputs]
     outs = [np.empty((n, size), dtype=np.int64) for size in output_sizes]
+
+    def one(lo: int, hi: int) -> None:
+        ins = [np.ascontiguousarray(a, dtype=np.int64).reshape(hi - lo, -1) for a in inputs_of(lo, hi)]
+        _call(fn, ins, [a[lo:hi] for a in outs])
+
     k = threads_for(lib, n, threads)
     if k == 1:
-        _call(fn, ins, outs)
+        one(0, n)
         return outs
     cuts = [n * i // k for i in range(k + 1)]
     with ThreadPoolExecutor(max_workers=k, thread_name_prefix="hlsflow-csim") as pool:
-        jobs = [
-            pool.submit(_call, fn, [a[lo:hi] for a in ins], [a[lo:hi] for a in outs]) for lo, hi in zip(cuts, cuts[1:])
-        ]
-        for job in jobs:
+        for job in [pool.submit(one, lo, hi) for lo, hi in zip(cuts, cuts[1:])]:
             job.result()
     return outs
