@@ -51,7 +51,7 @@ def _graph(seed: int) -> Graph:
     m = g.add_node(Merge("add"), [r1, s2], name="add")
     mo = narrow(g, m, FixedType(10, 4, True, Rounding.RND_INF, Overflow.SAT))
     sm = g.add_node(Softmax(), [mo], name="softmax")
-    g.set_outputs([sm.output])  # (a consumed tensor as a graph output breaks io_stream: see report)
+    g.set_outputs([sm.output])
     g.verify()
     return g
 

@@ -174,6 +174,9 @@ def _graph(draw: st.DrawFn, rng: np.random.Generator, max_layers: int, softmax: 
             ins = [a, b]
             if draw(st.integers(0, 3)) == 0:  # a third input: n-ary merges (e.g. average by 1/3)
                 ins.append(_dense(draw, g, v, rng, f"l{n}c", units=b.type.shape[-1]))
+            if not merge and draw(st.integers(0, 3)) == 0:  # 4-6 readers of v: chained stream clones
+                extra = draw(st.integers(2, 4))
+                ins += [_activation(draw, g, v, f"l{n}x{i}") for i in range(extra)]
             if merge:
                 modes = [m for m in MERGES if m != "subtract" or len(ins) == 2]
                 v = g.add_node(Merge(draw(st.sampled_from(modes))), ins, name=f"l{n}").output
@@ -194,6 +197,14 @@ def models(draw: st.DrawFn, max_layers: int = 5, samples: int = 1000, backends: 
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
     g, desc = _graph(draw, rng, max_layers, softmax=True)
+    if draw(st.integers(0, 3)) == 0:
+        # a second graph output that other layers also read (in io_stream a clone then
+        # writes the port: the design cannot read its own output stream)
+        read = [v for node in g.nodes[1:-1] for v in node.outputs if v.users]
+        if read:
+            g.set_outputs([g.outputs[0], draw(st.sampled_from(read))])
+            g.verify()
+            desc += f"; also output %{g.outputs[1].name}"
     cfg = draw(configs(g, backends))
     shape = g.inputs[0].type.shape
     x = rng.normal(size=(samples,) + shape) * draw(st.sampled_from([0.5, 4.0, 40.0]))

@@ -3,6 +3,7 @@ maps op names to their lowering function (explicit, no scanning)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -53,9 +54,7 @@ def lower_graph(graph: Graph, config: Config, backend: str) -> ProjectView:
             lowered = LOWERINGS[n.op.name](n, ctx)
             layers.extend([lowered] if isinstance(lowered, LayerView) else lowered)
         for v in n.outputs:
-            clone = _fan_out(graph, ctx, v)
-            if clone is not None:
-                layers.append(clone)
+            layers.extend(_fan_out(graph, ctx, v, layers))
     outputs = tuple(ctx.var(v) for v in graph.outputs)
     headers = tuple(dict.fromkeys(lay.header for lay in layers))
     return ProjectView(
@@ -73,35 +72,73 @@ def lower_graph(graph: Graph, config: Config, backend: str) -> ProjectView:
     )
 
 
-def _fan_out(graph: Graph, ctx: LowerContext, v: Value) -> LayerView | None:
+#: Most copies one clone layer writes (nnet::clone_stream has 2-, 3- and 4-way overloads).
+MAX_CLONE_COPIES = 4
+
+
+def _fan_out(graph: Graph, ctx: LowerContext, v: Value, layers: list[LayerView]) -> list[LayerView]:
     """A stream can be read once: give each consumer of a fanned-out stream its own
-    copy, written by one ``clone`` layer (io_parallel arrays are simply shared)."""
+    copy (io_parallel arrays are simply shared, and no layer is added).
+
+    The copies are written by ``clone`` layers of at most MAX_CLONE_COPIES outputs,
+    chained when there are more consumers (the last copy of one clone feeds the next).
+    A graph output that layers also read is a top-level port the design cannot read
+    back: its producer (already in ``layers``) is redirected to an internal stream, and
+    the port becomes one more copy.
+    """
     users = list(v.users)
     is_output = any(v is o for o in graph.outputs)
     if ctx.io_type != "io_stream" or len(users) + int(is_output) < 2:
-        return None
-    if is_output:
-        raise LoweringError(
-            f"%{v.name} is both a graph output and an input of other layers; io_stream cannot read a top-level "
-            "output stream inside the design. Use io_parallel, or make the model output a separate layer."
-        )
+        return []
     src = ctx.var(v)
-    copies = []
-    for i, u in enumerate(users):
-        c = VarView(f"{src.name}_cpy{i}", src.type_name, src.size, src.shape, src.channels)
+    targets = [_copy_of(src, f"_cpy{i}") for i in range(len(users))]
+    for u, c in zip(users, targets):
         ctx.set_use(v, u, c)
-        copies.append(c)
-    return LayerView(
-        name=f"{v.name}_clone",
-        op="clone",
-        header="clone.h",
-        func="clone",
-        inputs=(src,),
-        output=copies[0],
-        extra_outputs=tuple(copies[1:]),
-        consts=(ConstView("n_words", src.size // src.channels), ConstView("n_copies", len(copies))),
-        comment=f"one stream copy per consumer of %{v.name}",
-    )
+    if is_output:
+        internal = _copy_of(src, "_int")
+        _redirect_output(layers, src, internal)
+        targets.append(src)
+        src = internal
+    clones: list[LayerView] = []
+    while targets:
+        last = len(targets) <= MAX_CLONE_COPIES
+        outs = targets if last else targets[: MAX_CLONE_COPIES - 1] + [_copy_of(src, f"_fwd{len(clones)}")]
+        targets = [] if last else targets[MAX_CLONE_COPIES - 1 :]
+        suffix = "" if not clones else str(len(clones) + 1)
+        clones.append(
+            LayerView(
+                name=f"{v.name}_clone{suffix}",
+                op="clone",
+                header="clone.h",
+                func="clone",
+                inputs=(src,),
+                output=outs[0],
+                extra_outputs=tuple(outs[1:]),
+                consts=(ConstView("n_words", src.size // src.channels), ConstView("n_copies", len(outs))),
+                comment=f"one stream copy per consumer of %{v.name}" + ("" if last else " (continued below)"),
+            )
+        )
+        src = outs[-1]
+    return clones
+
+
+def _copy_of(var: VarView, suffix: str) -> VarView:
+    """Another stream of ``var``'s type and shape, named ``<var><suffix>``."""
+    return VarView(f"{var.name}{suffix}", var.type_name, var.size, var.shape, var.channels)
+
+
+def _redirect_output(layers: list[LayerView], old: VarView, new: VarView) -> None:
+    """Make the (last) layer writing ``old`` write ``new`` instead."""
+    for i in range(len(layers) - 1, -1, -1):
+        lay = layers[i]
+        if lay.output == old:
+            layers[i] = dataclasses.replace(lay, output=new)
+            return
+        if old in lay.extra_outputs:
+            extra = tuple(new if o == old else o for o in lay.extra_outputs)
+            layers[i] = dataclasses.replace(lay, extra_outputs=extra)
+            return
+    raise AssertionError(f"no layer writes {old.name}")  # the producer is lowered before its fan-out
 
 
 __all__ = ["LOWERINGS", "LowerContext", "LoweringError", "lower_graph", "register"]
