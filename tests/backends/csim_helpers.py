@@ -8,6 +8,7 @@ import numpy as np
 
 from hlsflow.emulate import run
 from hlsflow.ir import Constant, FixedType, Graph, Node, TensorType, Value
+from hlsflow.ir.ops.conv2d import Conv2D
 from hlsflow.project import Project
 
 
@@ -16,6 +17,22 @@ def sparse_const(rng: np.random.Generator, shape: tuple[int, ...], t: FixedType,
     w = rng.normal(size=shape)
     w[rng.random(shape) < sparsity] = 0
     return Constant.from_array(w).quantize(t)
+
+
+def conv3x3(g: Graph, x: Value, rng: np.random.Generator, filters: int, t: FixedType, name: str = "conv") -> Node:
+    """A valid 3x3 Conv2D of ``x`` with ``filters`` outputs: kernel quantised to
+    FixedType(8, 2) with ~30% zeros, bias FixedType(8, 3); its output typed ``t``."""
+    n = g.add_node(
+        Conv2D(filters, (3, 3), (1, 1), "valid"),
+        [x],
+        name=name,
+        params={
+            "kernel": sparse_const(rng, (3, 3, x.type.shape[-1], filters), FixedType(8, 2), 0.3),
+            "bias": sparse_const(rng, (filters,), FixedType(8, 3), 0),
+        },
+    )
+    narrow(g, n, t)
+    return n
 
 
 def narrow(g: Graph, n: Node, t: FixedType) -> Value:

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from csim_helpers import assert_csim_matches, csim_inputs, narrow, sparse_const
+from csim_helpers import assert_csim_matches, conv3x3, csim_inputs, narrow, sparse_const
 
 from hlsflow.config import Config, ConfigError
 from hlsflow.ir import FixedType, Graph, TensorType
 from hlsflow.ir.ops.activation import Activation
-from hlsflow.ir.ops.conv2d import Conv2D
 from hlsflow.ir.ops.dense import Dense
 from hlsflow.ir.ops.flatten import Flatten
 from hlsflow.ir.ops.merge import Merge
@@ -29,13 +28,7 @@ def _graph(seed: int) -> Graph:
     rng = np.random.default_rng(seed)
     g = Graph("cat")
     x = g.add_input("x", TensorType((6, 6, 2), FixedType(10, 4)))
-    conv = g.add_node(
-        Conv2D(3, (3, 3), (1, 1), "valid"),
-        [x],
-        name="conv",
-        params={"kernel": sparse_const(rng, (3, 3, 2, 3), FixedType(8, 2), 0.3), "bias": sparse_const(rng, (3,), FixedType(8, 3), 0)},
-    )
-    c = narrow(g, conv, FixedType(11, 4, True, Rounding.RND, Overflow.SAT))
+    c = conv3x3(g, x, rng, 3, FixedType(11, 4, True, Rounding.RND, Overflow.SAT)).output
     t = g.add_node(Activation("tanh"), [c], name="tanh").output
     mp = g.add_node(Pool("max", (2, 2), (2, 2), "valid"), [t], name="pool")
     p = narrow(g, mp, FixedType(9, 2, True, Rounding.RND_CONV, Overflow.SAT_SYM))

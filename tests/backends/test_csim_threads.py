@@ -13,13 +13,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from csim_helpers import csim_inputs, narrow, sparse_const
+from csim_helpers import conv3x3, csim_inputs, narrow, sparse_const
 
 from hlsflow.config import Config, ConfigError
 from hlsflow.emulate import run
 from hlsflow.ir import FixedType, Graph, TensorType
 from hlsflow.ir.ops.activation import Activation
-from hlsflow.ir.ops.conv2d import Conv2D
 from hlsflow.ir.ops.dense import Dense
 from hlsflow.ir.ops.flatten import Flatten
 from hlsflow.ir.types import Overflow, Rounding
@@ -33,16 +32,7 @@ def _graph(seed: int) -> Graph:
     rng = np.random.default_rng(seed)
     g = Graph("thr")
     x = g.add_input("x", TensorType((5, 5, 2), FixedType(10, 4)))
-    conv = g.add_node(
-        Conv2D(3, (3, 3), (1, 1), "valid"),
-        [x],
-        name="conv",
-        params={
-            "kernel": sparse_const(rng, (3, 3, 2, 3), FixedType(8, 2), 0.3),
-            "bias": sparse_const(rng, (3,), FixedType(8, 3), 0),
-        },
-    )
-    c = narrow(g, conv, FixedType(11, 4, True, Rounding.RND, Overflow.SAT))
+    c = conv3x3(g, x, rng, 3, FixedType(11, 4, True, Rounding.RND, Overflow.SAT)).output
     t = g.add_node(Activation("tanh"), [c], name="tanh").output
     f = g.add_node(Flatten(), [t], name="flat").output
     d = g.add_node(Dense(4), [f], name="fc", params={"kernel": sparse_const(rng, (27, 4), FixedType(7, 2), 0.2)})
