@@ -11,11 +11,13 @@ hlsflow/hls4ml ratios and the issue's targets. Never asserts: a bench reports.
         [--models jet_mlp,big_mlp] [--samples 10000] [--skip-hls4ml]
 
 Throughputs are the best of up to three timed runs (the machine may be shared), each
-over ``--samples`` inputs (the test set repeated); build, write and conversion times
-are single runs in a fresh cache. ``big_mlp`` is ``example-models/big_mlp`` when it
-exists, else an equivalent 16x500x500x500x500x500x5 relu MLP (random weights) built
-here and cached under ``bench/.cache``. hls4ml reserves the layer name ``input``; such a
-layer is renamed in the copy of the model hls4ml gets (same weights), and noted.
+over ``--samples`` inputs (the test set repeated); conversion times are the best of
+``--repeats`` runs for both tools (the first run in a process pays one-time import
+costs); build and write times are single runs, the build in a fresh cache. ``big_mlp``
+is ``example-models/big_mlp`` when it exists, else an equivalent
+16x500x500x500x500x500x5 relu MLP (random weights) built here and cached under
+``bench/.cache``. hls4ml reserves the layer name ``input``; such a layer is renamed in
+the copy of the model hls4ml gets (same weights), and noted.
 """
 
 from __future__ import annotations
@@ -242,6 +244,16 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return r, time.perf_counter() - t
 
 
+def best_time(fn: Callable[[], Any], repeats: int) -> tuple[Any, float]:
+    """(last result, shortest time) over ``repeats`` runs: a conversion's first run in a
+    process also pays one-time costs (lazy imports, caches) that say nothing about it."""
+    out, best = None, math.inf
+    for _ in range(max(repeats, 1)):
+        out, dt = timed(fn)
+        best = min(best, dt)
+    return out, best
+
+
 def best_rate(fn: Callable[[], Any], n: int, repeats: int, budget_s: float = 20.0) -> tuple[Any, float]:
     """(last result, best samples/s) over up to ``repeats`` runs, stopping early once the
     runs so far took ``budget_s`` (slow simulators run once)."""
@@ -301,7 +313,7 @@ def run_hlsflow(model: Any, x: np.ndarray, ref: np.ndarray, work: Path, n: int, 
 
     os.environ["HLSFLOW_CACHE"] = str(work / "hlsflow-cache")  # a cold build every time
     res = Result()
-    prj, res.figures["convert_s"] = timed(lambda: hlsflow.convert(model))
+    prj, res.figures["convert_s"] = best_time(lambda: hlsflow.convert(model), repeats)
     _, res.figures["write_s"] = timed(lambda: prj.write(work / "hlsflow_prj", force=True))
     _, res.figures["csim_build_s"] = timed(lambda: prj.compile())
     xs = repeat_to(x, n)
@@ -323,8 +335,9 @@ def run_hls4ml(model: Any, x: np.ndarray, ref: np.ndarray, work: Path, n: int, r
     out = str(work / "hls4ml_prj")
     with keras_is_tf_keras():
         cfg = hls4ml.utils.config_from_keras_model(model, backend="Vitis")
-        hm, res.figures["convert_s"] = timed(
-            lambda: hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=out, backend="Vitis")
+        hm, res.figures["convert_s"] = best_time(
+            lambda: hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=out, backend="Vitis"),
+            repeats,
         )
     _, res.figures["write_s"] = timed(hm.write)
     _, res.figures["csim_build_s"] = timed(hm._compile)  # what compile() does after write()
