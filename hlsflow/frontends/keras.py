@@ -470,8 +470,70 @@ class KerasConverter:
         return outs
 
 
+#: Keras classes of a model used as a layer inside another model.
+NESTED_MODEL_CLASSES = ("Functional", "Sequential", "Model")
+
+
 def model_calls(model: Any) -> tuple[list[LayerCall], list[TensorKey], list[TensorKey]]:
-    """The layer calls of ``model`` in config order, its input keys and its output keys."""
+    """The layer calls of ``model`` in config order, its input keys and its output keys;
+    models nested in it are inlined (:func:`_inline_nested`)."""
+    calls, inputs, outputs = _own_calls(model)
+    return _inline_nested(calls, inputs, outputs)
+
+
+def _inline_nested(
+    calls: list[LayerCall], inputs: list[TensorKey], outputs: list[TensorKey]
+) -> tuple[list[LayerCall], list[TensorKey], list[TensorKey]]:
+    """Replace each call of a nested model (a Sequential or Functional model used as a
+    layer) by the calls of its own layers, named ``<model>_<layer>`` (``<model>_<k>_<layer>``
+    for its k-th call, k > 0), reading the outer call's inputs; references to the nested
+    model's outputs then resolve to its last layers. Recursive, so any depth works.
+
+    Keras refers to a nested model's outputs by the model's own node index, which also
+    counts the node the model made for itself when it was built (so its first call here
+    is referred to as node 1). The k-th call is matched with the k-th smallest node index
+    referred to when every call is referred to; otherwise with its position and the next.
+    """
+    alias: dict[TensorKey, TensorKey] = {}
+    flat: list[LayerCall] = []
+    n_calls: dict[str, int] = {}
+    for c in calls:
+        n_calls[c.name] = n_calls.get(c.name, 0) + 1
+    keys = [k for c in calls for k in c.inputs] + list(outputs)
+    refs = {name: sorted({k[1] for k in keys if k[0] == name}) for name in n_calls}
+    for c in calls:
+        ins = [alias.get(k, k) for k in c.inputs]
+        if c.class_name not in NESTED_MODEL_CLASSES or c.layer is None:
+            flat.append(LayerCall(c.name, c.class_name, c.config, c.layer, ins, c.index))
+            continue
+        inner_calls, inner_in, inner_out = model_calls(c.layer)
+        prefix = f"{c.name}_" if c.index == 0 else f"{c.name}_{c.index}_"
+        if len(inner_in) != len(ins):
+            raise FrontendError(
+                f"nested model {c.name!r} takes {len(inner_in)} input(s) but is called with {len(ins)}"
+            )
+        local: dict[TensorKey, TensorKey] = dict(zip(inner_in, ins))
+
+        def renamed(k: TensorKey, local: dict[TensorKey, TensorKey] = local, prefix: str = prefix) -> TensorKey:
+            return local.get(k, (prefix + k[0], k[1], k[2]))
+
+        for ic in inner_calls:
+            if ic.class_name == "InputLayer":
+                continue
+            flat.append(
+                LayerCall(prefix + ic.name, ic.class_name, ic.config, ic.layer, [renamed(k) for k in ic.inputs], ic.index)
+            )
+        ranked = refs[c.name]
+        indices = [ranked[c.index]] if len(ranked) == n_calls[c.name] else [c.index, c.index + 1]
+        for t, k in enumerate(inner_out):
+            for j in indices:
+                alias.setdefault((c.name, j, t), renamed(k))
+    return flat, [alias.get(k, k) for k in inputs], [alias.get(k, k) for k in outputs]
+
+
+def _own_calls(model: Any) -> tuple[list[LayerCall], list[TensorKey], list[TensorKey]]:
+    """The layer calls of ``model`` in config order (nested models as single calls), its
+    input keys and its output keys."""
     with warnings.catch_warnings():  # QKeras quantizers warn when serialised as constraints
         warnings.simplefilter("ignore", UserWarning)
         cfg = model.get_config()
