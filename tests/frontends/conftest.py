@@ -89,6 +89,22 @@ def per_layer_reference(model: Any, graph: Any, x: Any) -> dict[str, tuple[np.nd
     return result
 
 
+def reference_matches(model: Any, x: Any, rtol: float = 1e-4) -> Any:
+    """Convert ``model`` with ``from_keras``; its float64 reference must equal model(x)
+    (``assert_close``) on every output. Returns the graph."""
+    from hlsflow.emulate import reference
+    from hlsflow.frontends import from_keras
+
+    g = from_keras(model)
+    ref = reference(g, x)
+    refs = ref if isinstance(ref, list) else [ref]
+    want = keras_outputs(model, x)
+    assert len(refs) == len(want)
+    for r, w in zip(refs, want):
+        assert_close(r, w, rtol)
+    return g
+
+
 @pytest.fixture(scope="session")
 def helpers() -> Any:
     class H:
@@ -99,4 +115,5 @@ def helpers() -> Any:
     h.keras_outputs = keras_outputs
     h.assert_close = assert_close
     h.per_layer_reference = per_layer_reference
+    h.reference_matches = reference_matches
     return h

@@ -19,16 +19,7 @@ keras = pytest.mark.keras
 
 
 def _check(h, model, x, rtol=1e-4):
-    from hlsflow.emulate import reference
-
-    g = from_keras(model)
-    ref = reference(g, x)
-    refs = ref if isinstance(ref, list) else [ref]
-    want = h.keras_outputs(model, x)
-    assert len(refs) == len(want)
-    for r, w in zip(refs, want):
-        h.assert_close(r, w, rtol)
-    return g
+    return h.reference_matches(model, x, rtol)
 
 
 @pytest.fixture(scope="module")
