@@ -1,4 +1,5 @@
-"""Fan-out in io_stream: a stream is read once, so each consumer gets its own copy from
+"""Fan-out in io_stream: a stream is read once, so each reader (a layer reading a tensor
+in two inputs counts twice) gets its own copy from
 ``clone`` layers (at most four copies each, chained beyond that), and a graph output
 that other layers also read is written through a clone (the design cannot read its own
 output port). csim equals the emulator on both backends and both io types."""
@@ -10,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from csim_helpers import assert_csim_matches, csim_inputs, narrow, sparse_const
-
 from hlsflow.backends.common.lowering import MAX_CLONE_COPIES, lower_graph
+
 from hlsflow.config import Config
 from hlsflow.ir import FixedType, Graph, TensorType
 from hlsflow.ir.ops.activation import Activation
@@ -90,3 +91,40 @@ def test_fan_out_official_headers(tmp_path: Path, ap_types: Path) -> None:
     prj = Project(g, Config(project_name="fan_v", io_type="io_stream"))
     prj.write(tmp_path / "prj")
     assert_csim_matches(prj, csim_inputs(g, 6, n=600), ap_types)
+
+
+def _same_tensor_twice(seed: int) -> Graph:
+    """Layers reading one tensor in several inputs: h * h, concatenate(h, r, h, h) and
+    average(h, h, r) -- each reading needs its own stream copy in io_stream."""
+    rng = np.random.default_rng(seed)
+    g = Graph("twice")
+    x = g.add_input("x", TensorType((5,), FixedType(10, 3)))
+    d = g.add_node(Dense(4), [x], name="h", params={"kernel": sparse_const(rng, (5, 4), FixedType(8, 2), 0.2)})
+    h = narrow(g, d, FixedType(11, 4, True, Rounding.RND, Overflow.SAT))
+    r = g.add_node(Activation("relu"), [h], name="r").output
+    sq = g.add_node(Merge("multiply"), [h, h], name="sq").output
+    cat = g.add_node(Concatenate(0), [h, r, h, h], name="cat").output
+    avg = g.add_node(Merge("average"), [h, h, r], name="avg").output
+    out = g.add_node(Concatenate(0), [sq, cat, avg, avg], name="out").output
+    g.set_outputs([out])
+    g.verify()
+    return g
+
+
+def test_each_reading_of_a_tensor_gets_its_own_copy() -> None:
+    view = lower_graph(_same_tensor_twice(1), Config(project_name="twice", io_type="io_stream"), "vitis")
+    read = [i.name for lay in view.layers for i in lay.inputs] + [o.name for o in view.outputs]
+    written = [o.name for lay in view.layers for o in lay.outputs]
+    assert len(written) == len(set(written))
+    for name in written:
+        assert read.count(name) == 1, name  # every stream read exactly once
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("backend", ["vitis", "catapult"])
+@pytest.mark.parametrize("io_type", ["io_stream", "io_parallel"])
+def test_same_tensor_twice_csim_matches_emulator(tmp_path: Path, backend: str, io_type: str) -> None:
+    g = _same_tensor_twice(2)
+    prj = Project(g, Config(project_name="twice", backend=backend, io_type=io_type))
+    prj.write(tmp_path / "prj")
+    assert_csim_matches(prj, csim_inputs(g, 3, n=800))

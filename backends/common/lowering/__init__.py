@@ -92,8 +92,10 @@ def _fan_out(graph: Graph, ctx: LowerContext, v: Value, layers: list[LayerView])
         return []
     src = ctx.var(v)
     targets = [_copy_of(src, f"_cpy{i}") for i in range(len(users))]
-    for u, c in zip(users, targets):
-        ctx.set_use(v, u, c)
+    seen: dict[int, int] = {}
+    for u, c in zip(users, targets):  # a node reading v in k inputs is listed k times
+        ctx.set_use(v, u, c, seen.get(id(u), 0))
+        seen[id(u)] = seen.get(id(u), 0) + 1
     if is_output:
         internal = _copy_of(src, "_int")
         _redirect_output(layers, src, internal)

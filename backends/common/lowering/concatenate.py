@@ -31,15 +31,14 @@ def _geometry(axis: int, a: tuple[int, ...], b: tuple[int, ...], words: bool) ->
 
 
 def lower_concatenate(node: Node, ctx: LowerContext) -> list[LayerView]:
-    helpers.distinct_stream_inputs(node, ctx)
     assert isinstance(node.op, Concatenate)
     axis, xs = node.op.axis, node.inputs
     words = ctx.io_type == "io_stream" and axis < len(xs[0].type.shape) - 1
     func = "concatenate_words" if words else "concatenate"
-    a, a_t = ctx.var(xs[0], node), as_fixed(xs[0].type.elem)
+    a, a_t = ctx.input_var(node, 0), as_fixed(xs[0].type.elem)
     layers = []
     for j in range(1, len(xs)):
-        b = ctx.var(xs[j], node)
+        b = ctx.input_var(node, j)
         shape = a.shape[:axis] + (a.shape[axis] + b.shape[axis],) + a.shape[axis + 1 :]
         a_t = union_type([a_t, as_fixed(xs[j].type.elem)])
         out = ctx.var(node.output) if j == len(xs) - 1 else (shape, a_t)

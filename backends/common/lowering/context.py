@@ -60,7 +60,7 @@ class LowerContext:
     config: Config
     io_type: str
     _vars: dict[int, VarView] = field(default_factory=dict)
-    _uses: dict[tuple[int, int], VarView] = field(default_factory=dict)
+    _uses: dict[tuple[int, int, int], VarView] = field(default_factory=dict)
     _value_types: dict[str, TypeView] = field(default_factory=dict)
 
     def settings(self, node: Node) -> ResolvedLayer:
@@ -74,17 +74,21 @@ class LowerContext:
             )
         return t
 
-    def var(self, v: Value, consumer: Node | None = None) -> VarView:
+    def var(self, v: Value, consumer: Node | None = None, occurrence: int = 0) -> VarView:
         """The C++ variable that carries value ``v`` (created on first use). With a
-        ``consumer``, the copy of a fanned-out stream that this consumer reads."""
-        if consumer is not None and (id(v), id(consumer)) in self._uses:
-            return self._uses[(id(v), id(consumer))]
+        ``consumer``, the copy of a fanned-out stream that this consumer reads; a consumer
+        reading ``v`` in several inputs gets one copy per reading (``occurrence`` k: the
+        k-th of its inputs that is ``v``, see :func:`occurrence`)."""
+        if consumer is not None and (id(v), id(consumer), occurrence) in self._uses:
+            return self._uses[(id(v), id(consumer), occurrence)]
         if id(v) not in self._vars:
             t = self.check_width(v.producer, "output", as_fixed(v.type.elem))
             tname = f"{v.name}_t"
             self._value_types[tname] = TypeView(tname, t)
             shape = v.type.shape
-            self._vars[id(v)] = VarView(f"{v.name}_out" if v.producer.op.name != "input" else v.name, tname, v.type.size, shape, shape[-1])
+            self._vars[id(v)] = VarView(
+                f"{v.name}_out" if v.producer.op.name != "input" else v.name, tname, v.type.size, shape, shape[-1]
+            )
         return self._vars[id(v)]
 
     def temp_var(self, node: Node, name: str, shape: tuple[int, ...], t: FixedType) -> VarView:
@@ -96,8 +100,13 @@ class LowerContext:
         size = int(np.prod(shape))
         return VarView(f"{name}_out", tname, size, tuple(shape), shape[-1])
 
-    def set_use(self, v: Value, consumer: Node, var: VarView) -> None:
-        self._uses[(id(v), id(consumer))] = var
+    def set_use(self, v: Value, consumer: Node, var: VarView, occurrence: int = 0) -> None:
+        self._uses[(id(v), id(consumer), occurrence)] = var
+
+    def input_var(self, node: Node, index: int) -> VarView:
+        """The variable ``node`` reads as its input ``index`` (its own stream copy when
+        the input is fanned out, one per reading when the same tensor is read twice)."""
+        return self.var(node.inputs[index], node, occurrence(node, index))
 
     @property
     def value_types(self) -> tuple[TypeView, ...]:
@@ -114,3 +123,9 @@ class LowerContext:
     def index_array(self, name: str, idx: Any, bound: int) -> ArrayView:
         vals = _int_tuple(idx)
         return ArrayView(name, index_ctype(bound), vals if vals else (0,), None)
+
+
+def occurrence(node: Node, index: int) -> int:
+    """How many of ``node``'s inputs before ``index`` are the same tensor as input ``index``."""
+    v = node.inputs[index]
+    return sum(1 for x in node.inputs[:index] if x is v)

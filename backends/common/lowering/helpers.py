@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hlsflow.backends.common.lowering.context import LowerContext, LoweringError
+from hlsflow.backends.common.lowering.context import LowerContext
 from hlsflow.backends.common.views import ArrayView, ConstView, LayerView, TypeView, VarView
 
 from hlsflow.ir.types import FixedType, Overflow, Rounding
@@ -92,15 +92,6 @@ def unary(
     x = ctx.var(node.inputs[0], node)
     y = ctx.var(node.output)
     return layer(node, node.name, header, func, (x,), y, (*geometry(x.shape), *consts), types, arrays, comment)
-
-
-def distinct_stream_inputs(node: Node, ctx: LowerContext) -> None:
-    """io_stream reads each input stream once: the same tensor twice is not supported."""
-    if ctx.io_type == "io_stream" and len({id(v) for v in node.inputs}) < len(node.inputs):
-        raise LoweringError(
-            f"layer {node.name!r} ({node.op.name}) reads the same tensor more than once; io_stream cannot feed one "
-            f"stream to two inputs of a layer. Use io_parallel, or duplicate the tensor with a separate layer."
-        )
 
 
 def stage(

@@ -34,7 +34,6 @@ def _exact(mode: str, a: FixedType, b: FixedType) -> FixedType:
 
 
 def lower_merge(node: Node, ctx: LowerContext) -> list[LayerView]:
-    helpers.distinct_stream_inputs(node, ctx)
     op = node.op
     assert isinstance(op, Merge)
     mode, xs = op.mode, node.inputs
@@ -45,7 +44,7 @@ def lower_merge(node: Node, ctx: LowerContext) -> list[LayerView]:
     shape = node.output.type.shape
     n_pos, n_chan = helpers.geometry(shape)
     chan = (ConstView("n_chan0", n_chan.value), ConstView("n_chan1", n_chan.value))
-    a, a_t = ctx.var(xs[0], node), as_fixed(xs[0].type.elem)
+    a, a_t = ctx.input_var(node, 0), as_fixed(xs[0].type.elem)
     layers = []
     for j in range(1, n):
         last = j == n - 1
@@ -54,6 +53,6 @@ def lower_merge(node: Node, ctx: LowerContext) -> list[LayerView]:
         a_t = _exact(mode, a_t, as_fixed(xs[j].type.elem))
         out = ctx.var(node.output) if last else (shape, a_t)
         consts = (n_pos, n_chan, *chan, ConstView("op", code), r_raw)
-        layers.append(helpers.stage(node, ctx, j, a, ctx.var(xs[j], node), out, "merge.h", "merge", consts, (r_t,)))
+        layers.append(helpers.stage(node, ctx, j, a, ctx.input_var(node, j), out, "merge.h", "merge", consts, (r_t,)))
         a = layers[-1].output
     return layers
