@@ -3,7 +3,6 @@ maps op names to their lowering function (explicit, no scanning)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -47,15 +46,15 @@ def lower_graph(graph: Graph, config: Config, backend: str) -> ProjectView:
     for v in graph.outputs:
         if v.producer.op.name == "input":
             raise LoweringError(f"graph output %{v.name} is a graph input; there is nothing to generate")
-    inputs = tuple(ctx.var(v) for v in graph.inputs)
+    inputs = tuple(ctx.port(v) for v in graph.inputs)
     layers: list[LayerView] = []
     for n in graph.nodes:
         if n.op.name != "input":
             lowered = LOWERINGS[n.op.name](n, ctx)
             layers.extend([lowered] if isinstance(lowered, LayerView) else lowered)
         for v in n.outputs:
-            layers.extend(_fan_out(graph, ctx, v, layers))
-    outputs = tuple(ctx.var(v) for v in graph.outputs)
+            layers.extend(_fan_out(graph, ctx, v))
+    outputs = tuple(ctx.port(v) for v in graph.outputs)
     headers = tuple(dict.fromkeys(lay.header for lay in layers))
     return ProjectView(
         name=config.project_name,
@@ -76,31 +75,28 @@ def lower_graph(graph: Graph, config: Config, backend: str) -> ProjectView:
 MAX_CLONE_COPIES = 4
 
 
-def _fan_out(graph: Graph, ctx: LowerContext, v: Value, layers: list[LayerView]) -> list[LayerView]:
+def _fan_out(graph: Graph, ctx: LowerContext, v: Value) -> list[LayerView]:
     """A stream can be read once: give each consumer of a fanned-out stream its own
     copy (io_parallel arrays are simply shared, and no layer is added).
 
     The copies are written by ``clone`` layers of at most MAX_CLONE_COPIES outputs,
     chained when there are more consumers (the last copy of one clone feeds the next).
     A graph output that layers also read is a top-level port the design cannot read
-    back: its producer (already in ``layers``) is redirected to an internal stream, and
-    the port becomes one more copy.
+    back: its producer writes an internal stream (:meth:`LowerContext.var`), and the
+    port becomes one more copy.
     """
     users = list(v.users)
     is_output = any(v is o for o in graph.outputs)
     if ctx.io_type != "io_stream" or len(users) + int(is_output) < 2:
         return []
-    src = ctx.var(v)
-    targets = [_copy_of(src, f"_cpy{i}") for i in range(len(users))]
+    src, port = ctx.var(v), ctx.port(v)  # the same but for a read graph output
+    targets = [_copy_of(port, f"_cpy{i}") for i in range(len(users))]
     seen: dict[int, int] = {}
     for u, c in zip(users, targets):  # a node reading v in k inputs is listed k times
         ctx.set_use(v, u, c, seen.get(id(u), 0))
         seen[id(u)] = seen.get(id(u), 0) + 1
     if is_output:
-        internal = _copy_of(src, "_int")
-        _redirect_output(layers, src, internal)
-        targets.append(src)
-        src = internal
+        targets.append(port)
     clones: list[LayerView] = []
     while targets:
         last = len(targets) <= MAX_CLONE_COPIES
@@ -127,20 +123,6 @@ def _fan_out(graph: Graph, ctx: LowerContext, v: Value, layers: list[LayerView])
 def _copy_of(var: VarView, suffix: str) -> VarView:
     """Another stream of ``var``'s type and shape, named ``<var><suffix>``."""
     return VarView(f"{var.name}{suffix}", var.type_name, var.size, var.shape, var.channels)
-
-
-def _redirect_output(layers: list[LayerView], old: VarView, new: VarView) -> None:
-    """Make the (last) layer writing ``old`` write ``new`` instead."""
-    for i in range(len(layers) - 1, -1, -1):
-        lay = layers[i]
-        if lay.output == old:
-            layers[i] = dataclasses.replace(lay, output=new)
-            return
-        if old in lay.extra_outputs:
-            extra = tuple(new if o == old else o for o in lay.extra_outputs)
-            layers[i] = dataclasses.replace(lay, extra_outputs=extra)
-            return
-    raise AssertionError(f"no layer writes {old.name}")  # the producer is lowered before its fan-out
 
 
 __all__ = ["LOWERINGS", "LowerContext", "LoweringError", "lower_graph", "register"]

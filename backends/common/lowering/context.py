@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -86,10 +86,27 @@ class LowerContext:
             tname = f"{v.name}_t"
             self._value_types[tname] = TypeView(tname, t)
             shape = v.type.shape
-            self._vars[id(v)] = VarView(
-                f"{v.name}_out" if v.producer.op.name != "input" else v.name, tname, v.type.size, shape, shape[-1]
-            )
+            port = VarView(self.port_name(v), tname, v.type.size, shape, shape[-1])
+            # a read graph output: its producer writes an internal stream, and a clone
+            # copies it to the port (the design cannot read its own output stream)
+            self._vars[id(v)] = replace(port, name=f"{port.name}_int") if self.read_output_stream(v) else port
         return self._vars[id(v)]
+
+    @staticmethod
+    def port_name(v: Value) -> str:
+        """The name of the variable (and, for graph inputs/outputs, top-level argument)
+        carrying ``v``."""
+        return f"{v.name}_out" if v.producer.op.name != "input" else v.name
+
+    def read_output_stream(self, v: Value) -> bool:
+        """Whether ``v`` is an io_stream graph output that layers also read."""
+        return self.io_type == "io_stream" and bool(v.users) and any(v is o for o in self.graph.outputs)
+
+    def port(self, v: Value) -> VarView:
+        """The top-level argument carrying graph input or output ``v`` (for any other
+        value, its variable)."""
+        own = self.var(v)
+        return replace(own, name=self.port_name(v)) if self.read_output_stream(v) else own
 
     def temp_var(self, node: Node, name: str, shape: tuple[int, ...], t: FixedType) -> VarView:
         """A tensor variable internal to ``node``'s lowering (e.g. between the stages of
