@@ -119,7 +119,7 @@ def lower_dense(node: Node, ctx: LowerContext) -> LayerView:
         op=node.op.name,
         header="dense.h",
         func="dense",
-        inputs=(ctx.var(node.inputs[0], node),),
+        inputs=(ctx.input_var(node, 0),),
         output=y,
         consts=(ConstView("n_pos", y.size // w.shape[1]), *lin.consts),
         types=lin.types,

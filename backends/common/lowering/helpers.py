@@ -89,7 +89,7 @@ def unary(
     comment: str = "",
 ) -> LayerView:
     """A one-input layer run per position (nnet/positions.h), geometry from the input."""
-    x = ctx.var(node.inputs[0], node)
+    x = ctx.input_var(node, 0)
     y = ctx.var(node.output)
     return layer(node, node.name, header, func, (x,), y, (*geometry(x.shape), *consts), types, arrays, comment)
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def lower_reshape(node: Node, ctx: LowerContext) -> LayerView:
-    x, y = ctx.var(node.inputs[0], node), ctx.var(node.output)
+    x, y = ctx.input_var(node, 0), ctx.var(node.output)
     if ctx.io_type != "io_stream" or x.channels == y.channels:
         return lower_cast(node, ctx)
     consts = (ConstView("n_elem", x.size), ConstView("n_chan_in", x.channels), ConstView("n_chan", y.channels))

@@ -95,7 +95,7 @@ def window_layer(
     comment: str = "",
 ) -> LayerView:
     """The LayerView of a windowed layer: its geometry constants followed by ``consts``."""
-    x = ctx.var(node.inputs[0], node)
+    x = ctx.input_var(node, 0)
     return LayerView(
         name=node.name,
         op=node.op.name,
