@@ -11,8 +11,8 @@
   types, and compiled as byte strings (~30x faster for g++); the layer code is the same.
 * A failed build raises :class:`CompileError` with the compiler's first error lines
   verbatim (file:line: error ...).
-* ``run`` passes raw int64 mantissas in and out (one ctypes call per slice of the
-  batch), so the comparison with the emulator is on bits, never on rounded decimals.
+* ``run_slices`` passes raw int64 mantissas in and out (one ctypes call per slice of
+  the batch), so the comparison with the emulator is on bits, never on rounded decimals.
 * Samples are independent (the generated code keeps no state between calls), so a batch
   is cut into contiguous slices run on concurrent threads (ctypes releases the GIL):
   one per usable core, or ``$HLSFLOW_CSIM_THREADS``. Only with hlsflow's own headers:
@@ -286,7 +286,7 @@ def _compile_parallel(
         ([compiler, *flags, *extra, *includes, "-c", str(src), "-o", str(tmp / f"unit_{i}.o")], tmp / f"unit_{i}.log")
         for i, (src, extra) in enumerate(units)
     ]
-    width = max(1, os.cpu_count() or 1)
+    width = usable_cores()
     running: list[tuple[list[str], Path, subprocess.Popen[bytes]]] = []
     failed: subprocess.CompletedProcess[str] | None = None
     pending = list(jobs)
@@ -378,20 +378,10 @@ def _call(fn: Any, ins: list[np.ndarray], outs: list[np.ndarray]) -> None:
 
 
 def threads_for(lib: CsimLibrary | str | Path, n_samples: int, requested: int | None = None) -> int:
-    """Threads :func:`run` uses for a batch: :func:`thread_count` for a library built on
+    """Threads :func:`run_slices` uses for a batch: :func:`thread_count` for a library built on
     hlsflow's own headers, 1 for a vendor build (a bare path is taken as one)."""
     own = lib.own_headers if isinstance(lib, CsimLibrary) else False
     return thread_count(n_samples, requested) if own else 1
-
-
-def run(
-    lib: CsimLibrary | str | Path, inputs: list[np.ndarray], output_sizes: list[int], *, threads: int | None = None
-) -> list[np.ndarray]:
-    """Run the library on a batch of raw int64 mantissas; returns raw int64 outputs
-    (sliced across threads as :func:`run_slices` does)."""
-    n = int(inputs[0].shape[0])
-    ins = [np.ascontiguousarray(a.reshape(n, -1), dtype=np.int64) for a in inputs]
-    return run_slices(lib, n, lambda lo, hi: [a[lo:hi] for a in ins], output_sizes, threads=threads)
 
 
 def run_slices(
