@@ -70,22 +70,15 @@ def make_env(filters: dict[str, Any]) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update(filters)
-    env.filters.setdefault("rows", rows)
     env.filters.setdefault("array_body", array_body)
     return env
 
 
-def rows(values: Iterable[int], per_row: int) -> list[str]:
-    """Comma-joined chunks of ``per_row`` values (array initialisers)."""
-    vals = [str(v) for v in values]
-    return [", ".join(vals[i : i + per_row]) for i in range(0, len(vals), per_row)]
-
-
 def array_body(values: Iterable[int], per_row: int, indent: int = 4) -> str:
-    """The lines of an array initialiser: ``per_row`` integers a line, each followed by a
-    comma, every line indented and ending in a newline (the text of :func:`rows`, one
-    row a line). Formats whole blocks of rows with one ``%`` so that million-element
-    arrays take a fraction of a second."""
+    """The lines of an array initialiser: ``per_row`` integers a line, separated by
+    ``", "`` and followed by a comma, every line indented and ending in a newline.
+    Formats whole blocks of rows with one ``%`` so that million-element arrays take a
+    fraction of a second."""
     vals = tuple(int(v) for v in values) if not isinstance(values, tuple) else values
     pad = " " * indent
     n = len(vals)

@@ -2,7 +2,7 @@
 models) give the same bits as compiling the headers' integer lists, with hlsflow's and the
 official headers; values are read back from the headers' text and checked against their
 element type as g++ would; headers of another form are compiled as text; the array
-formatter writes what the row filter wrote; Latency triplets are grouped by input and
+formatter writes the plain row-by-row text; Latency triplets are grouped by input and
 Resource triplets by output."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hlsflow.backends.common.lowering import lower_graph
-from hlsflow.backends.common.writer import array_body, rows
+from hlsflow.backends.common.writer import array_body
 
 from hlsflow.config import Config
 from hlsflow.emulate import run
@@ -135,7 +135,9 @@ def test_out_of_range_weight_is_a_compile_error(tmp_path: Path, split_everything
 @pytest.mark.parametrize("n", [0, 1, 15, 16, 17, 32, 33, 100])
 def test_array_body_is_the_rows_text(n: int) -> None:
     vals = tuple(int(v) for v in np.random.default_rng(n).integers(-(2**40), 2**40, n))
-    want = "".join(f"    {r},\n" for r in rows(vals, 16))
+    # the plain formatting the template used before array_body (one row of 16 a line)
+    rows = [", ".join(str(v) for v in vals[i : i + 16]) for i in range(0, n, 16)]
+    want = "".join(f"    {r},\n" for r in rows)
     assert array_body(vals, 16) == want
     assert array_body(list(vals), 16) == want  # any iterable of integers
 
