@@ -244,26 +244,24 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return r, time.perf_counter() - t
 
 
-def best_time(fn: Callable[[], Any], repeats: int) -> tuple[Any, float]:
-    """(last result, shortest time) over ``repeats`` runs: a conversion's first run in a
-    process also pays one-time costs (lazy imports, caches) that say nothing about it."""
-    out, best = None, math.inf
+def best_time(fn: Callable[[], Any], repeats: int, budget_s: float = math.inf) -> tuple[Any, float]:
+    """(last result, shortest time) over up to ``repeats`` runs, stopping early once the
+    runs so far took ``budget_s``. A conversion's first run in a process also pays
+    one-time costs (lazy imports, caches) that say nothing about it."""
+    out, best, spent = None, math.inf, 0.0
     for _ in range(max(repeats, 1)):
         out, dt = timed(fn)
-        best = min(best, dt)
+        best, spent = min(best, dt), spent + dt
+        if spent >= budget_s:
+            break
     return out, best
 
 
 def best_rate(fn: Callable[[], Any], n: int, repeats: int, budget_s: float = 20.0) -> tuple[Any, float]:
-    """(last result, best samples/s) over up to ``repeats`` runs, stopping early once the
-    runs so far took ``budget_s`` (slow simulators run once)."""
-    best, spent, out = 0.0, 0.0, None
-    for _ in range(max(repeats, 1)):
-        out, dt = timed(fn)
-        best, spent = max(best, n / dt), spent + dt
-        if spent >= budget_s:
-            break
-    return out, best
+    """(last result, best samples/s) of :func:`best_time` with a ``budget_s`` budget
+    (slow simulators run once)."""
+    out, dt = best_time(fn, repeats, budget_s)
+    return out, n / dt
 
 
 def repeat_to(x: np.ndarray, n: int) -> np.ndarray:
