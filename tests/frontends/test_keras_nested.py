@@ -15,10 +15,6 @@ from hlsflow.frontends import from_keras
 keras = pytest.mark.keras
 
 
-def _check(h, model, x):
-    return h.reference_matches(model, x)
-
-
 def _x(shape: tuple[int, ...], n: int = 16, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).normal(size=(n, *shape)).astype(np.float32)
 
@@ -30,7 +26,7 @@ def test_sequential_inside_functional(K, helpers):
     i = K.Input((6,), name="x")
     o = L.Dense(3, name="head")(inner(i))
     m = helpers.randomize(K.Model(i, o), seed=1)
-    g = _check(helpers, m, _x((6,)))
+    g = helpers.reference_matches(m, _x((6,)))
     names = [n.name for n in g.nodes]
     assert names == ["x", "feat_fc_linear", "feat_fc", "head"]
     assert g.node("feat_fc_linear").meta["keras_layer"] == "feat_fc"
@@ -43,7 +39,7 @@ def test_nested_without_input_layer_and_two_levels(K, helpers):
     middle = K.Sequential([L.Dense(6, name="m"), deepest], name="mid")
     outer = K.Sequential([K.Input((5,)), middle, L.Dense(2, name="out")], name="outer")
     m = helpers.randomize(outer, seed=2)
-    g = _check(helpers, m, _x((5,)))
+    g = helpers.reference_matches(m, _x((5,)))
     assert "mid_deep_d" in [n.name for n in g.nodes]
 
 
@@ -59,7 +55,7 @@ def test_functional_with_two_inputs_and_outputs_called_twice(K, helpers):
     y = L.Concatenate(name="cat")([r1, r2, s1, s2])
     m = helpers.randomize(K.Model([x1, x2], [y, s2]), seed=3)
     x = [_x((4,), seed=4), _x((4,), seed=5)]
-    g = _check(helpers, m, x)
+    g = helpers.reference_matches(m, x)
     names = [n.name for n in g.nodes]
     assert "block_pa" in names and "block_1_pa" in names  # one copy per call
     w0 = g.node("block_pa").params["kernel"].values
