@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from hlsflow.errors import HlsflowError
+from hlsflow.ir.identifiers import is_reserved_project_name
 from hlsflow.ir.types import ElemType, FixedType, parse_type
 
 if TYPE_CHECKING:
@@ -54,17 +55,6 @@ LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy")
 _TCL_WORD = re.compile(r"^[A-Za-z0-9_.+\-/]+$")
 #: ProjectName becomes the top function's name and the firmware file names
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_CPP_KEYWORDS = frozenset(
-    """alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t char32_t
-    class compl const constexpr const_cast continue decltype default delete do double dynamic_cast
-    else enum explicit export extern false float for friend goto if inline int long mutable namespace
-    new noexcept not not_eq nullptr operator or or_eq private protected public register
-    reinterpret_cast return short signed sizeof static static_assert static_cast struct switch
-    template this thread_local throw true try typedef typeid typename union unsigned using virtual
-    void volatile wchar_t while xor xor_eq""".split()
-)
-#: names the generated project already uses (namespaces, files, the C entry point)
-_RESERVED_PROJECT_NAMES = frozenset({"nnet", "hlsflow", "std", "main", "defines", "parameters", "hlsflow_types", "bridge"})
 
 
 class ConfigError(HlsflowError, ValueError):
@@ -229,7 +219,7 @@ class Config:
                 f"ProjectName {name!r} must be a C++ identifier (letters, digits and _, not starting with a digit): "
                 "it names the top function and the firmware files"
             )
-        if name in _CPP_KEYWORDS or name in _RESERVED_PROJECT_NAMES or name.startswith("__"):
+        if is_reserved_project_name(name):
             raise ConfigError(f"ProjectName {name!r} is reserved (a C++ keyword or a name the generated project uses); pick another")
         entries = [("Model", LayerConfig(self.precision, self.reuse_factor, self.strategy))]
         entries += [(f"LayerType.{k}", v) for k, v in self.layer_type.items()]

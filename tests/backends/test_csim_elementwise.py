@@ -35,6 +35,7 @@ from hlsflow.ir.ops.quantize import Quantize
 from hlsflow.ir.ops.reshape import Reshape
 from hlsflow.ir.ops.softmax import Softmax
 from hlsflow.ir.types import Overflow, Rounding, as_fixed
+from hlsflow.numerics.fixed import union_type
 from hlsflow.project import Project
 
 IO_TYPES = ("io_parallel", "io_stream")
@@ -182,7 +183,20 @@ def _others() -> Graph:
         for i, (n, ty) in enumerate([(5, FixedType(8, 3)), (3, FixedType(12, 2)), (2, FixedType(4, 4, False))])
     ]
     b.add(Concatenate(0), [w[0], w[1], w[2]])  # 1-D: one word each
+    _mixed_signedness(b)
     return b.done()
+
+
+def _mixed_signedness(b: _Builder) -> None:
+    """maximum/minimum of an unsigned and a signed input whose common grid is 32+ bits
+    wide with the unsigned side the wider: compared directly, ap types order a negative
+    value above the unsigned one (the deep fuzz found max(relu(h), h @ w) < 0)."""
+    u = b.input("u", (6,), FixedType(22, 17, False))
+    s = b.input("s", (6,), FixedType(24, 0))
+    b.add(Merge("maximum"), [u, s], FixedType(12, 4))
+    b.add(Merge("minimum"), [s, u], FixedType(26, 1))
+    b.add(Merge("maximum"), [s, s, u], None)  # the third stage compares a union with u
+    b.add(Merge("minimum"), [u, s, u], None)
 
 
 GRAPHS: dict[str, Callable[[], Graph]] = {"activations": _activations, "others": _others}
@@ -303,3 +317,25 @@ def test_the_same_input_read_twice(tmp_path: Path, io_type: str) -> None:
     prj.write(tmp_path / "prj")
     xs = np.random.default_rng(0).uniform(-20, 20, size=(300, 4))
     assert np.array_equal(prj.csim(xs), prj.emulate(xs))
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("backend", ["vitis", "catapult"])
+@pytest.mark.parametrize("io_type", IO_TYPES)
+def test_maximum_and_minimum_of_mixed_signedness(tmp_path: Path, backend: str, io_type: str) -> None:
+    """The fuzz-found case on both backends' own headers: relu(h) (ufixed<22,17>) against a
+    signed fixed<24,0>; each stage compares in the union type of its inputs (cmp_t)."""
+    b = _Builder("mixed", 3)
+    _mixed_signedness(b)
+    g = b.done()
+    view = lower_graph(g, Config(io_type=io_type, backend=backend), backend)
+    types = {t.name: t.fixed for t in view.value_types}
+    merges = [lay for lay in view.layers if lay.op == "merge"]
+    assert len(merges) == 6
+    for lay in merges:
+        cmp_t = {t.name: t.fixed for t in lay.types}["cmp_t"]
+        assert cmp_t == union_type([types[v.type_name] for v in lay.inputs]), lay.name
+        assert cmp_t.signed
+    prj = Project(g, Config(project_name="mixed", io_type=io_type, backend=backend))
+    prj.write(tmp_path / "prj")
+    assert _mismatches(g, prj, 4) == {}

@@ -126,8 +126,11 @@ def _graph(draw: st.DrawFn, rng: np.random.Generator, max_layers: int, softmax: 
         shape = (draw(st.integers(3, 10)), draw(st.integers(1, 4)))
     else:
         shape = (draw(st.integers(3, 7)), draw(st.integers(3, 7)), draw(st.integers(1, 3)))
-    v = g.add_input("x", TensorType(shape, FloatType()))
-    desc = [f"{kind}{shape}"]
+    # mostly "x"; sometimes a name that meets C++ or a generated identifier (a keyword, a
+    # macro, a bridge local, the project, the first layer's weights or output)
+    name = draw(st.sampled_from(["x"] * 6 + ["int", "EOF", "s", "in", "fuzz", "l0_w", "l0_out", "config_l0"]))
+    v = g.add_input(name, TensorType(shape, FloatType()))
+    desc = [f"{kind}{shape}" + ("" if name == "x" else f" named {name}")]
     n = 0
     if kind == "image":
         for _ in range(draw(st.integers(1, max_layers))):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from hlsflow.backends.common.lowering.context import LowerContext, LoweringError
 from hlsflow.backends.common.lowering.dense import lower_dense
 from hlsflow.backends.common.lowering.elementwise_ops import LOWERINGS_ELEMENTWISE
+from hlsflow.backends.common.lowering.identifiers import settle_identifiers
 from hlsflow.backends.common.lowering.spatial_ops import LOWERINGS_SPATIAL
 from hlsflow.backends.common.views import ConstView, LayerView, ProjectView, VarView
 
@@ -33,7 +34,8 @@ def register(op_name: str, fn: Lowering) -> None:
 
 
 def lower_graph(graph: Graph, config: Config, backend: str) -> ProjectView:
-    """Lower every node; collect all unsupported nodes into one error."""
+    """Lower every node; collect all unsupported nodes into one error. Input arguments
+    that would clash with another C++ identifier are renamed (:func:`settle_identifiers`)."""
     if not graph.is_quantized():
         raise LoweringError(f"graph {graph.name!r} still has float types: convert it with hlsflow.convert first")
     ctx = LowerContext(graph, config, config.io_type)
@@ -56,7 +58,7 @@ def lower_graph(graph: Graph, config: Config, backend: str) -> ProjectView:
             layers.extend(_fan_out(graph, ctx, v))
     outputs = tuple(ctx.port(v) for v in graph.outputs)
     headers = tuple(dict.fromkeys(lay.header for lay in layers))
-    return ProjectView(
+    view = ProjectView(
         name=config.project_name,
         backend=backend,
         io_type=config.io_type,
@@ -69,6 +71,7 @@ def lower_graph(graph: Graph, config: Config, backend: str) -> ProjectView:
         value_types=ctx.value_types,
         headers=headers,
     )
+    return settle_identifiers(view)
 
 
 #: Most copies one clone layer writes (nnet::clone_stream has 2-, 3- and 4-way overloads).

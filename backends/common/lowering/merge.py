@@ -1,7 +1,12 @@
 """Lower merge (nnet/merge.h). Two inputs are one layer; n > 2 inputs a chain of n - 1
 two-input stages whose intermediates have exact types (sum, product or union so far),
 so that, as in the emulator, only the final assignment rounds. average is an exact sum
-whose last stage multiplies by r: 1/n quantised, or 2**-p exactly when n = 2**p."""
+whose last stage multiplies by r: 1/n quantised, or 2**-p exactly when n = 2**p.
+maximum and minimum compare in ``cmp_t``, the union of the stage's two input types: the
+vendor ap types compare operands of mixed signedness like C integers of one width, which
+orders a negative signed value above a wide unsigned one (ap_ufixed<22,17>(0) >=
+ap_fixed<24,0>(-0.25) is false), so two differently typed inputs are never compared
+directly."""
 
 from __future__ import annotations
 
@@ -51,8 +56,10 @@ def lower_merge(node: Node, ctx: LowerContext) -> list[LayerView]:
         code = AVERAGE_LAST if last and mode == "average" else OPS[mode]
         r_t, r_raw = helpers.scalar(ctx, node, "r", r if code == AVERAGE_LAST else None)
         a_t = _exact(mode, a_t, as_fixed(xs[j].type.elem))
+        # the union of this stage's two inputs (signed if either is) for max/min; else unused
+        cmp_t = ctx.typedef(node, "cmp_t", a_t if mode in ("maximum", "minimum") else helpers.UNUSED_SCALAR)
         out = ctx.var(node.output) if last else (shape, a_t)
         consts = (n_pos, n_chan, *chan, ConstView("op", code), r_raw)
-        layers.append(helpers.stage(node, ctx, j, a, ctx.input_var(node, j), out, "merge.h", "merge", consts, (r_t,)))
+        layers.append(helpers.stage(node, ctx, j, a, ctx.input_var(node, j), out, "merge.h", "merge", consts, (r_t, cmp_t)))
         a = layers[-1].output
     return layers

@@ -4,7 +4,10 @@
 //   0 add  y = a + b;   1 subtract  y = a - b;   2 multiply  y = a * b;
 //   3 maximum;  4 minimum;  5 average's last stage  y = (a + b) * r
 //   (r = 1/n quantised, or 2^-p for n = 2^p: an exact constant r_t + r_raw).
-// CFG: n_pos, n_chan0 = n_chan1 = n_chan, op, r_t, r_raw.
+// maximum/minimum compare a and b as CFG::cmp_t, a type exact for both (signed if either
+// is): ap types compare mixed signedness like C integers, so a negative ap_fixed can
+// order above an unsigned ap_ufixed of 32+ bits; one common type keeps the order exact.
+// CFG: n_pos, n_chan0 = n_chan1 = n_chan, op, r_t, r_raw, cmp_t.
 #ifndef NNET_MERGE_H_
 #define NNET_MERGE_H_
 
@@ -29,13 +32,13 @@ inline void merge_op(kind<2>, const A& a, const B& b, Y& y) {
 
 template <class CFG, class A, class B, class Y>
 inline void merge_op(kind<3>, const A& a, const B& b, Y& y) {
-    if (a >= b) y = a;
+    if (typename CFG::cmp_t(a) >= typename CFG::cmp_t(b)) y = a;
     else y = b;
 }
 
 template <class CFG, class A, class B, class Y>
 inline void merge_op(kind<4>, const A& a, const B& b, Y& y) {
-    if (a <= b) y = a;
+    if (typename CFG::cmp_t(a) <= typename CFG::cmp_t(b)) y = a;
     else y = b;
 }
 
