@@ -20,6 +20,9 @@ from hypothesis import settings  # noqa: E402
 
 settings.register_profile("default", max_examples=100, deadline=None)
 settings.register_profile("deep", max_examples=1000, deadline=None)
+# CI (.ci/run): the same cases on every run of one commit, so a red run is reproducible
+# and belongs to the change that caused it; local runs keep drawing fresh random cases.
+settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

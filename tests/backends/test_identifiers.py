@@ -13,6 +13,7 @@ from hlsflow.backends.common.lowering import LoweringError, lower_graph
 import hlsflow
 from hlsflow.config import Config
 from hlsflow.ir import Constant, FixedType, Graph, TensorType
+from hlsflow.ir.ops.activation import Activation
 from hlsflow.ir.ops.dense import Dense
 from hlsflow.ir.ops.merge import Merge
 
@@ -89,3 +90,23 @@ def test_renamed_arguments_simulate(tmp_path: Path, backend: str, io_type: str) 
     assert "fc_w_in" in top and "EOF_in" in top
     x = [np.random.default_rng(i).uniform(-16, 16, size=(300, 4)) for i in range(len(names))]
     assert_csim_matches(prj, x)
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_an_input_named_like_a_layer_output(tmp_path: Path, io_type: str) -> None:
+    """Input ``l0_out`` read by layers l0 and l1, and l0's own output ``l0_out`` read by
+    l2: only the input argument is renamed (the deep fuzz found l2 reading the input
+    when renaming went by name)."""
+    g = Graph("m")
+    x = g.add_input("l0_out", TensorType((4,), T))
+    a = g.add_node(Activation("relu"), [x], name="l0").output
+    w = Constant.from_array(np.arange(16).reshape(4, 4) / 16 - 0.5).quantize(FixedType(6, 1))
+    d = g.add_node(Dense(4), [x], name="l1", params={"kernel": w}).output
+    g.set_outputs([g.add_node(Merge("add"), [a, d], name="l2").output])
+    prj = hlsflow.convert(g, config=Config(project_name="m", io_type=io_type))
+    reads = {lay.name: [v.name for v in lay.inputs] for lay in lower_graph(prj.graph, prj.config, "vitis").layers}
+    assert reads["l2"] == ["l0_out", "l1_out"]
+    assert "l0_out_in" in (reads["l0_out_clone"] if io_type == "io_stream" else reads["l0"])
+    prj.write(tmp_path / "prj")
+    assert_csim_matches(prj, np.random.default_rng(1).uniform(-16, 16, size=(300, 4)))

@@ -50,16 +50,18 @@ def settle_identifiers(prj: ProjectView) -> ProjectView:
     # inputs that clash with nothing keep their names, also against a renamed one
     keep = {v.name for v in prj.inputs if _free(v.name, taken) == v.name}
     taken |= keep
-    renamed: dict[str, VarView] = {}
+    # keyed by the whole view, not the name: a clashing name is by definition also the
+    # name of another variable (an input "l0_out" next to layer l0's output), which stays
+    renamed: dict[VarView, VarView] = {}
     for v in prj.inputs:
         if v.name not in keep:
             name = _free(v.name, taken)
             taken.add(name)
-            renamed[v.name] = replace(v, name=name)
+            renamed[v] = replace(v, name=name)
     if renamed:
         prj = replace(
             prj,
-            inputs=tuple(renamed.get(v.name, v) for v in prj.inputs),
+            inputs=tuple(renamed.get(v, v) for v in prj.inputs),
             layers=tuple(_read_renamed(lay, renamed) for lay in prj.layers),
         )
     counts = Counter(name for name, _ in declared)
@@ -74,7 +76,7 @@ def settle_identifiers(prj: ProjectView) -> ProjectView:
     return prj
 
 
-def _read_renamed(lay: LayerView, renamed: dict[str, VarView]) -> LayerView:
-    if not any(v.name in renamed for v in lay.inputs):
+def _read_renamed(lay: LayerView, renamed: dict[VarView, VarView]) -> LayerView:
+    if not any(v in renamed for v in lay.inputs):
         return lay
-    return replace(lay, inputs=tuple(renamed.get(v.name, v) for v in lay.inputs))
+    return replace(lay, inputs=tuple(renamed.get(v, v) for v in lay.inputs))
