@@ -40,6 +40,7 @@ _LAZY = {
     "EmulationError": ("hlsflow.emulate", "EmulationError"),
     "CompileError": ("hlsflow.sim.csim", "CompileError"),
     "CompilerNotFoundError": ("hlsflow.sim.csim", "CompilerNotFoundError"),
+    "SimulationError": ("hlsflow.sim.csim", "SimulationError"),
     "HlsflowPrecisionWarning": ("hlsflow.diagnostics", "HlsflowPrecisionWarning"),
 }
 
@@ -67,6 +68,7 @@ __all__ = [
     "EmulationError",
     "CompileError",
     "CompilerNotFoundError",
+    "SimulationError",
     "HlsflowPrecisionWarning",
 ]
 
@@ -80,7 +82,7 @@ if TYPE_CHECKING:
     from hlsflow.ir.types import FixedType, FloatType, IntType, Overflow, Rounding, parse_type
     from hlsflow.loader import ModelLoadError
     from hlsflow.project import Project, config_from_model, convert
-    from hlsflow.sim.csim import CompileError, CompilerNotFoundError
+    from hlsflow.sim.csim import CompileError, CompilerNotFoundError, SimulationError
 
 
 def __getattr__(name: str) -> Any:

@@ -154,6 +154,7 @@ class Backend:
             copy_tree(root / "common" / "nnet", stage / "firmware" / "nnet")
             copy_tree(root / fam, stage / "firmware", ("hlsflow_types.h",))
             copy_tree(root / fam / "sim", stage / "sim")
+            copy_tree(root / "common" / "sim", stage / "sim")
             (stage / "tb_data").mkdir(exist_ok=True)
             if tb_inputs is not None:
                 _write_dat(stage / "tb_data" / "tb_input_features.dat", tb_inputs)

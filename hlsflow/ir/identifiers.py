@@ -34,7 +34,7 @@ KNOWN_MACROS = frozenset({"NULL", "EOF", "BUFSIZ", "FILENAME_MAX", "RAND_MAX", "
 #: function, so the project's name must not be one of them).
 PROJECT_NAMES = frozenset(
     """nnet hlsflow std main defines parameters hlsflow_types bridge hlsflow_predict hlsflow_n_inputs
-    read_line ports n s p c w i in out pos ref fin fref fout mismatched same line d""".split()
+    read_line hlsflow_fail n s p c w i in out err err_size pos ref fin fref fout mismatched same line d""".split()
 )
 
 _MACRO_LIKE = re.compile(r"^[A-Z_][A-Z0-9_]+$")

@@ -49,6 +49,11 @@ class CompilerNotFoundError(HlsflowError, RuntimeError):
     """No usable C++ compiler: ``CXX`` (default ``g++``) is not on PATH, or cannot be run."""
 
 
+class SimulationError(HlsflowError, RuntimeError):
+    """The C simulation of a sample failed: a stream read while empty, or left with unread
+    words (a dataflow fault of the generated design). Names the sample and the stream."""
+
+
 @dataclass(frozen=True)
 class CsimLibrary:
     """A built C-simulation library. ``own_headers``: compiled against hlsflow's own
@@ -156,7 +161,7 @@ def _first_errors(text: str, limit: int = 12) -> str:
 
 
 #: Part of the cache key: how the sources are split into translation units.
-_BUILD_LAYOUT = "units-2"
+_BUILD_LAYOUT = "units-3"
 #: Weight headers above this many bytes in all are compiled from their values as bytes.
 _SPLIT_WEIGHTS_BYTES = 1 << 20
 #: Element types of weight arrays and the numpy dtype holding their values.
@@ -365,16 +370,27 @@ def _predict(path: str) -> Any:
     """The library's batch entry point, loaded once (a library's file name holds the hash
     of its sources, so a path never names two different builds)."""
     fn = ctypes.CDLL(path).hlsflow_predict
-    fn.restype = None
-    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long]
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long, ctypes.c_char_p, ctypes.c_long]
     return fn
 
 
-def _call(fn: Any, ins: list[np.ndarray], outs: list[np.ndarray]) -> None:
-    """One ctypes call on one contiguous slice of samples (the GIL is released inside)."""
+def _call(fn: Any, ins: list[np.ndarray], outs: list[np.ndarray], first: int = 0) -> None:
+    """One ctypes call on one contiguous slice of samples (the GIL is released inside);
+    a fault the bridge reports is a :class:`SimulationError` (``first``: the slice's
+    first sample, so that the message numbers samples within the whole batch)."""
     in_ptrs = (ctypes.c_void_p * len(ins))(*[a.ctypes.data for a in ins])
     out_ptrs = (ctypes.c_void_p * len(outs))(*[a.ctypes.data for a in outs])
-    fn(in_ptrs, out_ptrs, len(ins[0]))
+    err = ctypes.create_string_buffer(1024)
+    if fn(in_ptrs, out_ptrs, len(ins[0]), err, len(err)) != 0:
+        msg = err.value.decode(errors="replace")
+        if msg.startswith("sample "):
+            k, _, rest = msg[len("sample ") :].partition(":")
+            msg = f"sample {first + int(k)}:{rest}" if k.isdigit() else msg
+        raise SimulationError(
+            f"C simulation failed at {msg}. The generated design has a dataflow fault: this is a bug in "
+            "hlsflow, please report it with the model."
+        )
 
 
 def threads_for(lib: CsimLibrary | str | Path, n_samples: int, requested: int | None = None) -> int:
@@ -406,7 +422,7 @@ def run_slices(
 
     def one(lo: int, hi: int) -> None:
         ins = [np.ascontiguousarray(a, dtype=np.int64).reshape(hi - lo, -1) for a in inputs_of(lo, hi)]
-        _call(fn, ins, [a[lo:hi] for a in outs])
+        _call(fn, ins, [a[lo:hi] for a in outs], lo)
 
     k = threads_for(lib, n, threads)
     if k == 1:

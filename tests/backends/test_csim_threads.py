@@ -49,9 +49,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     seen: list[tuple[str, int]] = []
     real = csim._call
 
-    def spy(fn: Any, ins: list[np.ndarray], outs: list[np.ndarray]) -> None:
+    def spy(fn: Any, ins: list[np.ndarray], outs: list[np.ndarray], first: int = 0) -> None:
         seen.append((threading.current_thread().name, len(ins[0])))
-        real(fn, ins, outs)
+        real(fn, ins, outs, first)
 
     monkeypatch.setattr(csim, "_call", spy)
     return seen

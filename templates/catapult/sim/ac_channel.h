@@ -3,10 +3,10 @@
 #ifndef HLSFLOW_SIM_AC_CHANNEL_H
 #define HLSFLOW_SIM_AC_CHANNEL_H
 
-#include <stdio.h>
-#include <stdlib.h>
-
 #include <deque>
+#include <string>
+
+#include "hlsflow_sim_fault.h"
 
 template <class T>
 class ac_channel {
@@ -14,12 +14,13 @@ class ac_channel {
     ac_channel() {}
     explicit ac_channel(int init) : q_(init > 0 ? init : 0) {}
     ac_channel(int init, T val) : q_(init > 0 ? init : 0, val) {}
+    ~ac_channel() {
+        if (!q_.empty())
+            hlsflow_sim::note_fault("an ac_channel destroyed with " + std::to_string(q_.size()) + " unread element(s)");
+    }
 
     T read() {
-        if (q_.empty()) {
-            fprintf(stderr, "ac_channel: read from an empty channel\n");
-            abort();
-        }
+        if (q_.empty()) hlsflow_sim::stall("read from an empty ac_channel (the hardware would stall here)");
         T t = q_.front();
         q_.pop_front();
         return t;

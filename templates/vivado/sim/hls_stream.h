@@ -1,7 +1,8 @@
 // hlsflow C-simulation model of hls::stream<T>: an unbounded FIFO backed by std::deque.
 // Same file name as the vendor header so that generated code builds with either set.
-// Reading an empty stream is a dataflow bug that would hang the hardware: it is reported
-// on stderr and the simulation aborts.
+// Reading an empty stream is a dataflow bug that would hang the hardware, and a stream
+// destroyed with unread elements one that loses data: both are faults (hlsflow_sim_fault.h),
+// reported by the C-simulation bridge; the read also throws.
 #ifndef HLSFLOW_SIM_HLS_STREAM_H
 #define HLSFLOW_SIM_HLS_STREAM_H
 
@@ -9,10 +10,11 @@
 
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include <deque>
 #include <string>
+
+#include "hlsflow_sim_fault.h"
 
 namespace hls {
 
@@ -27,8 +29,8 @@ class stream {
 
     ~stream() {
         if (!fifo_.empty())
-            fprintf(stderr, "hlsflow csim: warning: stream '%s' destroyed with %zu unread element(s)\n", name_.c_str(),
-                    fifo_.size());
+            hlsflow_sim::note_fault("stream '" + name_ + "' destroyed with " + std::to_string(fifo_.size()) +
+                                    " unread element(s)");
     }
 
     bool empty() const { return fifo_.empty(); }
@@ -44,12 +46,7 @@ class stream {
     void operator<<(const T& v) { write(v); }
 
     T read() {
-        if (fifo_.empty()) {
-            fprintf(stderr, "hlsflow csim: error: read from empty stream '%s' (the hardware would stall here)\n",
-                    name_.c_str());
-            fflush(stderr);
-            abort();
-        }
+        if (fifo_.empty()) hlsflow_sim::stall("read from empty stream '" + name_ + "' (the hardware would stall here)");
         T v = fifo_.front();
         fifo_.pop_front();
         return v;
