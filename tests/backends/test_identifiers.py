@@ -96,17 +96,22 @@ def test_renamed_arguments_simulate(tmp_path: Path, backend: str, io_type: str) 
 @pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
 def test_an_input_named_like_a_layer_output(tmp_path: Path, io_type: str) -> None:
     """Input ``l0_out`` read by layers l0 and l1, and l0's own output ``l0_out`` read by
-    l2: only the input argument is renamed (the deep fuzz found l2 reading the input
-    when renaming went by name)."""
+    l2 and l3: only the input argument is renamed (the deep fuzz found l2 reading the
+    input when renaming went by name), and in io_stream the two fan-outs' stream copies
+    are named after the values (``l0_out_cpy0`` and ``l0_cpy0``), so they do not meet."""
     g = Graph("m")
     x = g.add_input("l0_out", TensorType((4,), T))
     a = g.add_node(Activation("relu"), [x], name="l0").output
     w = Constant.from_array(np.arange(16).reshape(4, 4) / 16 - 0.5).quantize(FixedType(6, 1))
     d = g.add_node(Dense(4), [x], name="l1", params={"kernel": w}).output
-    g.set_outputs([g.add_node(Merge("add"), [a, d], name="l2").output])
+    s = g.add_node(Merge("add"), [a, d], name="l2").output
+    g.set_outputs([s, g.add_node(Activation("relu"), [a], name="l3").output])
     prj = hlsflow.convert(g, config=Config(project_name="m", io_type=io_type))
     reads = {lay.name: [v.name for v in lay.inputs] for lay in lower_graph(prj.graph, prj.config, "vitis").layers}
-    assert reads["l2"] == ["l0_out", "l1_out"]
-    assert "l0_out_in" in (reads["l0_out_clone"] if io_type == "io_stream" else reads["l0"])
+    if io_type == "io_stream":
+        assert reads["l0_out_clone"] == ["l0_out_in"] and reads["l0_clone"] == ["l0_out"]
+        assert reads["l2"] == ["l0_cpy0", "l1_out"] and reads["l1"] == ["l0_out_cpy1"]
+    else:
+        assert reads["l0"] == ["l0_out_in"] and reads["l2"] == ["l0_out", "l1_out"]
     prj.write(tmp_path / "prj")
     assert_csim_matches(prj, np.random.default_rng(1).uniform(-16, 16, size=(300, 4)))

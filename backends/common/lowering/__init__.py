@@ -93,7 +93,9 @@ def _fan_out(graph: Graph, ctx: LowerContext, v: Value) -> list[LayerView]:
     if ctx.io_type != "io_stream" or len(users) + int(is_output) < 2:
         return []
     src, port = ctx.var(v), ctx.port(v)  # the same but for a read graph output
-    targets = [_copy_of(port, f"_cpy{i}") for i in range(len(users))]
+    # copies are named after the value, not its variable: an input may be called like
+    # another layer's output variable (an input "l0_out" beside layer l0's "l0_out")
+    targets = [_copy_of(port, f"{v.name}_cpy{i}") for i in range(len(users))]
     seen: dict[int, int] = {}
     for u, c in zip(users, targets):  # a node reading v in k inputs is listed k times
         ctx.set_use(v, u, c, seen.get(id(u), 0))
@@ -103,7 +105,7 @@ def _fan_out(graph: Graph, ctx: LowerContext, v: Value) -> list[LayerView]:
     clones: list[LayerView] = []
     while targets:
         last = len(targets) <= MAX_CLONE_COPIES
-        outs = targets if last else targets[: MAX_CLONE_COPIES - 1] + [_copy_of(src, f"_fwd{len(clones)}")]
+        outs = targets if last else targets[: MAX_CLONE_COPIES - 1] + [_copy_of(src, f"{v.name}_fwd{len(clones)}")]
         targets = [] if last else targets[MAX_CLONE_COPIES - 1 :]
         suffix = "" if not clones else str(len(clones) + 1)
         clones.append(
@@ -123,9 +125,9 @@ def _fan_out(graph: Graph, ctx: LowerContext, v: Value) -> list[LayerView]:
     return clones
 
 
-def _copy_of(var: VarView, suffix: str) -> VarView:
-    """Another stream of ``var``'s type and shape, named ``<var><suffix>``."""
-    return VarView(f"{var.name}{suffix}", var.type_name, var.size, var.shape, var.channels)
+def _copy_of(var: VarView, name: str) -> VarView:
+    """Another stream of ``var``'s type and shape, called ``name``."""
+    return VarView(name, var.type_name, var.size, var.shape, var.channels)
 
 
 __all__ = ["LOWERINGS", "LowerContext", "LoweringError", "lower_graph", "register"]
