@@ -161,7 +161,7 @@ def _first_errors(text: str, limit: int = 12) -> str:
 
 
 #: Part of the cache key: how the sources are split into translation units.
-_BUILD_LAYOUT = "units-3"
+_BUILD_LAYOUT = "units-4"
 #: Weight headers above this many bytes in all are compiled from their values as bytes.
 _SPLIT_WEIGHTS_BYTES = 1 << 20
 #: Element types of weight arrays and the numpy dtype holding their values.
@@ -370,7 +370,7 @@ def _predict(path: str) -> Any:
     """The library's batch entry point, loaded once (a library's file name holds the hash
     of its sources, so a path never names two different builds)."""
     fn = ctypes.CDLL(path).hlsflow_predict
-    fn.restype = ctypes.c_int
+    fn.restype = ctypes.c_long  # samples completed: n, or the sample that failed
     fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long, ctypes.c_char_p, ctypes.c_long]
     return fn
 
@@ -382,14 +382,12 @@ def _call(fn: Any, ins: list[np.ndarray], outs: list[np.ndarray], first: int = 0
     in_ptrs = (ctypes.c_void_p * len(ins))(*[a.ctypes.data for a in ins])
     out_ptrs = (ctypes.c_void_p * len(outs))(*[a.ctypes.data for a in outs])
     err = ctypes.create_string_buffer(1024)
-    if fn(in_ptrs, out_ptrs, len(ins[0]), err, len(err)) != 0:
-        msg = err.value.decode(errors="replace")
-        if msg.startswith("sample "):
-            k, _, rest = msg[len("sample ") :].partition(":")
-            msg = f"sample {first + int(k)}:{rest}" if k.isdigit() else msg
+    n = len(ins[0])
+    done = fn(in_ptrs, out_ptrs, n, err, len(err))
+    if done != n:
         raise SimulationError(
-            f"C simulation failed at {msg}. The generated design has a dataflow fault: this is a bug in "
-            "hlsflow, please report it with the model."
+            f"C simulation failed at sample {first + done}: {err.value.decode(errors='replace')}. The generated "
+            "design has a dataflow fault: this is a bug in hlsflow, please report it with the model."
         )
 
 

@@ -76,11 +76,11 @@ def test_words_left_unread(tmp_path: Path, backend: str, threads: int) -> None:
 
 
 def test_a_slice_numbers_its_samples_within_the_batch() -> None:
-    """The bridge numbers samples from 0 in each slice; the error counts from the batch's start."""
+    """The bridge counts samples from 0 in each slice; the error counts from the batch's start."""
 
     def bridge(ins: object, outs: object, n: int, err: ctypes.Array, size: int) -> int:
-        err.value = b"sample 3: read from empty stream 'h_out' (the hardware would stall here)"
-        return 1
+        err.value = b"read from empty stream 'h_out' (the hardware would stall here)"
+        return 3  # samples completed before the fault
 
     ins, outs = [np.zeros((5, 2), dtype=np.int64)], [np.zeros((5, 1), dtype=np.int64)]
     with pytest.raises(hlsflow.SimulationError, match=r"at sample 43: read from empty stream 'h_out'"):

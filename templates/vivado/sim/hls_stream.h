@@ -9,7 +9,6 @@
 #define HLSFLOW_SIM_HLS_STREAM 1
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include <deque>
 #include <string>
