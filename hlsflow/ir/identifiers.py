@@ -40,24 +40,19 @@ PROJECT_NAMES = frozenset(
 _MACRO_LIKE = re.compile(r"^[A-Z_][A-Z0-9_]+$")
 
 
+def _cxx_reserved(name: str) -> bool:
+    """A keyword, a lower-case macro, or a name the implementation reserves (``__``)."""
+    return name in CPP_KEYWORDS or name in LOWERCASE_MACROS or name.startswith("__")
+
+
 def is_reserved_project_name(name: str) -> bool:
     """Whether ProjectName ``name`` (the top function, file names) is taken: a keyword, a
     known macro, a name the project uses, or starting with ``__``."""
-    return (
-        name in CPP_KEYWORDS
-        or name in LOWERCASE_MACROS
-        or name in KNOWN_MACROS
-        or name in PROJECT_NAMES
-        or name.startswith("__")
-    )
+    return _cxx_reserved(name) or name in KNOWN_MACROS or name in PROJECT_NAMES
 
 
-def is_reserved(name: str) -> bool:
-    """Whether ``name`` cannot be a C++ identifier of the generated project: a keyword,
-    a known or possible (all-caps, 2+ characters) macro, or starting with ``__``."""
-    return (
-        name in CPP_KEYWORDS
-        or name in LOWERCASE_MACROS
-        or bool(_MACRO_LIKE.match(name))
-        or name.startswith("__")
-    )
+def is_reserved_argument(name: str) -> bool:
+    """Whether a graph input cannot be the top function's argument ``name``: a keyword, a
+    known or possible (all-caps, 2+ characters) macro, a name the project uses, or
+    starting with ``__``."""
+    return _cxx_reserved(name) or bool(_MACRO_LIKE.match(name)) or name in PROJECT_NAMES

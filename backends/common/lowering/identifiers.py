@@ -23,7 +23,7 @@ from dataclasses import replace
 from hlsflow.backends.common.lowering.context import LoweringError
 from hlsflow.backends.common.views import LayerView, ProjectView, VarView
 
-from hlsflow.ir.identifiers import PROJECT_NAMES, is_reserved
+from hlsflow.ir.identifiers import is_reserved_argument
 
 
 def _declared(prj: ProjectView) -> list[tuple[str, str]]:
@@ -37,33 +37,13 @@ def _declared(prj: ProjectView) -> list[tuple[str, str]]:
     return out
 
 
-def _free(name: str, taken: set[str]) -> str:
-    while name in taken or name in PROJECT_NAMES or is_reserved(name):
-        name += "_in"
-    return name
+def _clashes(name: str, taken: set[str]) -> bool:
+    return name in taken or is_reserved_argument(name)
 
 
 def settle_identifiers(prj: ProjectView) -> ProjectView:
     """``prj`` with clashing input arguments renamed; raises on any other clash."""
     declared = _declared(prj)
-    taken = {name for name, _ in declared}
-    # inputs that clash with nothing keep their names, also against a renamed one
-    keep = {v.name for v in prj.inputs if _free(v.name, taken) == v.name}
-    taken |= keep
-    # keyed by the whole view, not the name: a clashing name is by definition also the
-    # name of another variable (an input "l0_out" next to layer l0's output), which stays
-    renamed: dict[VarView, VarView] = {}
-    for v in prj.inputs:
-        if v.name not in keep:
-            name = _free(v.name, taken)
-            taken.add(name)
-            renamed[v] = replace(v, name=name)
-    if renamed:
-        prj = replace(
-            prj,
-            inputs=tuple(renamed.get(v, v) for v in prj.inputs),
-            layers=tuple(_read_renamed(lay, renamed) for lay in prj.layers),
-        )
     counts = Counter(name for name, _ in declared)
     clashes = sorted(name for name, k in counts.items() if k > 1)
     if clashes:
@@ -73,7 +53,27 @@ def settle_identifiers(prj: ProjectView) -> ProjectView:
             f"generated C++ identifiers clash: {detail}. Rename one of the layers involved in the model "
             "(layer names become C++ identifiers with suffixes such as _out, _t, _w, _stage1)."
         )
-    return prj
+    taken = set(counts)
+    # inputs that clash with nothing keep their names, also against a renamed one
+    keep = {v.name for v in prj.inputs if not _clashes(v.name, taken)}
+    taken |= keep
+    # keyed by the whole view, not the name: a clashing name is by definition also the
+    # name of another variable (an input "l0_out" next to layer l0's output), which stays
+    renamed: dict[VarView, VarView] = {}
+    for v in prj.inputs:
+        if v.name not in keep:
+            name = v.name
+            while _clashes(name, taken):
+                name += "_in"
+            taken.add(name)
+            renamed[v] = replace(v, name=name)
+    if not renamed:
+        return prj
+    return replace(
+        prj,
+        inputs=tuple(renamed.get(v, v) for v in prj.inputs),
+        layers=tuple(_read_renamed(lay, renamed) for lay in prj.layers),
+    )
 
 
 def _read_renamed(lay: LayerView, renamed: dict[VarView, VarView]) -> LayerView:
