@@ -13,7 +13,7 @@ import pytest
 
 import hlsflow
 from hlsflow.config import Config
-from hlsflow.ir import Constant, FixedType, Graph, TensorType
+from hlsflow.ir import Constant, Graph, TensorType
 from hlsflow.ir.ops.activation import Activation
 from hlsflow.ir.ops.conv2d import Conv2D
 from hlsflow.ir.ops.dense import Dense
